@@ -1,0 +1,68 @@
+import type { AttemptRecord, CheckpointRecord, JobRecord } from '../jobs/types';
+import type { Logger } from '../util/logger';
+
+/**
+ * A place a job runs. Local, SSH and cloud targets implement this; the runner
+ * (src/core/jobs/runner.ts) drives the states around it:
+ *   PROVISIONING -> provision(), SYNCING -> sync(), SETUP/RUNNING -> start() + RunningJob.
+ * Every method takes an AbortSignal through the context and must leave nothing half done
+ * under a real name when aborted.
+ */
+export interface TargetContext {
+  job: JobRecord;
+  attempt: AttemptRecord;
+  logger: Logger;
+  signal: AbortSignal;
+  /** FERRY_HOME of the controller. */
+  home: string;
+  /** Checkpoint name to resume from (inside the checkpoint dir), sets FERRY_RESUME_FROM. */
+  resumeFrom?: string;
+  /** Extra environment (resolved secrets, FERRY_* are added by the target). */
+  env: Record<string, string>;
+}
+
+export interface ExitStatus {
+  /** null when killed by a signal. */
+  exitCode: number | null;
+  signal?: string;
+  /** Which step ended the job: the setup command failing, or the run command ending. */
+  step: 'setup' | 'run';
+}
+
+/** A detached job on a target. Survives the controller: `attach` can build one again. */
+export interface RunningJob {
+  /** What to persist in the attempt to reattach later. */
+  readonly handle: Record<string, string | number | boolean | null>;
+  /** Current step as the supervisor reports it. */
+  step(): Promise<'setup' | 'run' | 'done'>;
+  /** Reads the combined log from a byte offset; returns the bytes and the next offset. */
+  readLog(offset: number, signal?: AbortSignal): Promise<{ data: Buffer; next: number }>;
+  /** Resolves when the job has ended (polls the supervisor's exit file). */
+  wait(signal?: AbortSignal): Promise<ExitStatus>;
+  /** SIGTERM to the whole process group, SIGKILL after graceMs. Resolves when gone. */
+  stop(graceMs?: number): Promise<void>;
+  /** Complete checkpoints in FERRY_CHECKPOINT_DIR now (files being written are left out). */
+  listCheckpoints(): Promise<Omit<CheckpointRecord, 'attempt' | 'locations'>[]>;
+  /** Copies a checkpoint to a local folder, returns the local path. */
+  fetchCheckpoint(name: string, destDir: string, signal?: AbortSignal): Promise<string>;
+  /** Copies the spec's outputs home into destDir, returns the local paths. */
+  fetchOutputs(destDir: string, signal?: AbortSignal): Promise<string[]>;
+}
+
+export interface Target {
+  /** `local`, `ssh:<alias>`, `vast`... */
+  readonly ref: string;
+  readonly kind: 'local' | 'ssh' | 'cloud';
+  /** USD per hour while an attempt runs. */
+  pricePerHour(): number;
+  /** Acquire the machine (cloud: launch and record the instance id first). Local: no-op. */
+  provision(ctx: TargetContext): Promise<void>;
+  /** Copy the workdir (ignore rules honoured) and data into the attempt's run dir. */
+  sync(ctx: TargetContext): Promise<void>;
+  /** Launch setup then run, detached, under the supervisor. */
+  start(ctx: TargetContext): Promise<RunningJob>;
+  /** Rebuild a RunningJob from a persisted attempt (after a controller restart). */
+  attach(job: JobRecord, attempt: AttemptRecord): Promise<RunningJob>;
+  /** Give the machine back (cloud: terminate). Safe to call twice and after errors. */
+  release(ctx: TargetContext): Promise<void>;
+}
