@@ -1,5 +1,8 @@
 // Bundles the extension host entry and the CLI. `--production` minifies; `--watch` rebuilds.
 import * as esbuild from 'esbuild';
+import { readFileSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -13,6 +16,7 @@ const common = {
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
+  define: { FERRY_VERSION: JSON.stringify(pkg.version) },
   // ssh2 optionally loads native crypto bindings; they are not needed (pure JS fallback).
   external: ['cpu-features', './crypto/build/Release/sshcrypto.node'],
 };

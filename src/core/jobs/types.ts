@@ -81,6 +81,8 @@ export interface JobRecord {
   updatedAt: string;
   /** Human-readable reason for a FAILED/CANCELLED state. */
   error?: string;
+  /** The process following the job (a CLI or a VS Code window); dead means reattach is needed. */
+  controller?: { pid: number; hostname: string };
 }
 
 export interface JobEvent {

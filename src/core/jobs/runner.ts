@@ -1,0 +1,339 @@
+import { promises as fs } from 'node:fs';
+import { hostname } from 'node:os';
+import * as path from 'node:path';
+import { jobCost } from '../cost/meter';
+import type { ExitStatus, RunningJob, Target, TargetContext } from '../targets/target';
+import { CancelledError, FerryError, errorMessage, isCancelled } from '../util/errors';
+import type { Logger } from '../util/logger';
+import { attemptDir, checkpointsDir, outputsDir } from './paths';
+import { isTerminal } from './stateMachine';
+import type { JobStore } from './store';
+import type { AttemptRecord, CheckpointRecord, JobRecord, JobState } from './types';
+
+/**
+ * The runner drives one attempt of a job through its states around a Target:
+ * PROVISIONING -> SYNCING -> SETUP -> RUNNING -> SUCCEEDED | FAILED | CANCELLED | STOPPED_BY_BUDGET.
+ * While the job runs it mirrors the log home by byte offset, brings each complete checkpoint
+ * home, keeps the cost current and enforces the budget's hard limits. It never owns the job's
+ * life: the job runs detached under the supervisor, so a killed controller can `follow` again.
+ */
+export interface RunnerOptions {
+  store: JobStore;
+  home: string;
+  target: Target;
+  logger: Logger;
+  /** Aborting cancels the job (stops it on the target). */
+  signal?: AbortSignal;
+  /** Live log bytes as they arrive (CLI foreground view, VS Code terminal). */
+  onLog?: (chunk: Buffer) => void;
+  /** The record after every change worth showing. */
+  onUpdate?: (job: JobRecord) => void;
+  /** Checkpoint name to resume from (sets FERRY_RESUME_FROM). */
+  resumeFrom?: string;
+  /** Extra environment for the job (resolved secrets). */
+  env?: Record<string, string>;
+  pollMs?: number;
+  /** Grace between SIGTERM and SIGKILL when stopping. */
+  stopGraceMs?: number;
+  /** Start the log stream at this offset of the current attempt (reattach: where the viewer was). */
+  logOffset?: number;
+  now?: () => Date;
+}
+
+const DEFAULT_POLL_MS = 250;
+const CHECKPOINT_EVERY_MS = 1000;
+
+function iso(d: Date): string {
+  return d.toISOString();
+}
+
+/** Where the log of an attempt is read from at home: the local target's own file, else a mirror. */
+export function attemptLogPath(home: string, job: JobRecord, attempt: AttemptRecord): string {
+  const local = attempt.handle?.log;
+  return typeof local === 'string' ? local : path.join(attemptDir(home, job.id, attempt.n), 'log.txt');
+}
+
+function currentAttempt(job: JobRecord): AttemptRecord {
+  const a = job.attempts[job.attempts.length - 1];
+  if (!a) throw new FerryError(`job ${job.id} has no attempt`);
+  return a;
+}
+
+/** Starts a new attempt of a PENDING job and follows it to the end. */
+export async function runJob(jobId: string, opts: RunnerOptions): Promise<JobRecord> {
+  const { store, target } = opts;
+  const now = opts.now ?? (() => new Date());
+  const signal = opts.signal ?? new AbortController().signal;
+  let job = await store.get(jobId);
+  if (!job) throw new FerryError(`job ${jobId} not found`);
+  const attempt: AttemptRecord = {
+    n: job.attempts.length + 1,
+    target: target.ref,
+    pricePerHour: target.pricePerHour(),
+    startedAt: iso(now()),
+    ...(opts.resumeFrom ? { resumeFrom: opts.resumeFrom } : {}),
+  };
+  job = await store.transition(jobId, 'PROVISIONING', {
+    message: opts.resumeFrom ? `attempt ${attempt.n} on ${target.ref}, resuming from ${opts.resumeFrom}` : `attempt ${attempt.n} on ${target.ref}`,
+    patch: (r) => {
+      r.attempts.push(attempt);
+      r.controller = { pid: process.pid, hostname: hostname() };
+      r.error = undefined;
+      r.exitCode = null;
+    },
+  });
+  opts.onUpdate?.(job);
+  const ctx: TargetContext = { job, attempt, logger: opts.logger, signal, home: opts.home, resumeFrom: opts.resumeFrom, env: opts.env ?? {} };
+  let running: RunningJob | undefined;
+  try {
+    await target.provision(ctx);
+    job = await moveTo(store, jobId, 'SYNCING', opts);
+    await target.sync({ ...ctx, job });
+    job = await moveTo(store, jobId, 'SETUP', opts);
+    running = await target.start({ ...ctx, job });
+    const handle = running.handle;
+    job = await store.update(jobId, (r) => {
+      const a = currentAttempt(r);
+      a.handle = handle;
+    });
+    opts.onUpdate?.(job);
+  } catch (err) {
+    // Anything before the job started: give the machine back, record why, never leak an instance.
+    if (running) await running.stop(opts.stopGraceMs).catch(() => undefined);
+    await target.release(ctx).catch((e) => opts.logger.error(`release after a failed start: ${errorMessage(e)}`));
+    const cancelled = isCancelled(err);
+    const final = await finalize(store, jobId, {
+      state: cancelled ? 'CANCELLED' : 'FAILED',
+      exitCode: cancelled ? 130 : null,
+      reason: cancelled ? 'cancelled' : errorMessage(err),
+      now: now(),
+    });
+    opts.onUpdate?.(final);
+    if (cancelled) return final;
+    throw err;
+  }
+  return followJob(jobId, running, opts);
+}
+
+/**
+ * Follows a started attempt to its end: logs, steps, checkpoints, cost, budget. Used right
+ * after `start` and again by `attach` after a controller restart.
+ */
+export async function followJob(jobId: string, running: RunningJob, opts: RunnerOptions): Promise<JobRecord> {
+  const { store } = opts;
+  const now = opts.now ?? (() => new Date());
+  const pollMs = opts.pollMs ?? DEFAULT_POLL_MS;
+  const signal = opts.signal;
+  let job = await store.get(jobId);
+  if (!job) throw new FerryError(`job ${jobId} not found`);
+  const attempt = currentAttempt(job);
+  const mirror = typeof attempt.handle?.log === 'string' ? undefined : attemptLogPath(opts.home, job, attempt);
+  let offset = opts.logOffset ?? 0;
+  if (mirror) {
+    // The mirror's size is exactly how much of the remote log we already have: no gap, no dup.
+    await fs.mkdir(path.dirname(mirror), { recursive: true });
+    const have = (await fs.stat(mirror).catch(() => undefined))?.size ?? 0;
+    offset = Math.max(offset, have);
+  }
+  if (job.controller?.pid !== process.pid) {
+    job = await store.update(jobId, (r) => {
+      r.controller = { pid: process.pid, hostname: hostname() };
+    });
+  }
+
+  const seen = new Map<string, string>(); // name -> size|mtime at the previous look
+  const known = new Set(job.checkpoints.filter((c) => c.attempt === attempt.n).map((c) => c.name));
+  let lastCheckpointLook = 0;
+  let lastCostSave = Date.now();
+  let stopReason: { state: JobState; reason: string } | undefined;
+  let exit: ExitStatus | undefined;
+  let waitErr: unknown;
+  const waiter = running.wait().then(
+    (st) => (exit = st),
+    (e) => (waitErr = e),
+  );
+  void waiter;
+
+  const drainLog = async () => {
+    for (;;) {
+      const { data, next } = await running.readLog(offset);
+      if (data.length === 0) return;
+      if (mirror) await fs.appendFile(mirror, data);
+      offset = next;
+      opts.onLog?.(data);
+    }
+  };
+
+  const collectCheckpoints = async (final: boolean) => {
+    const list = await running.listCheckpoints();
+    const fresh: CheckpointRecord[] = [];
+    for (const c of list) {
+      if (known.has(c.name)) continue;
+      const sig = `${c.sizeBytes}|${c.createdAt}`;
+      // A checkpoint counts once it is unchanged across two looks (or the job has ended): a
+      // file still being written under its final name is not taken for a whole one.
+      if (!final && seen.get(c.name) !== sig) {
+        seen.set(c.name, sig);
+        continue;
+      }
+      const local = await running.fetchCheckpoint(c.name, checkpointsDir(opts.home, jobId)).catch((e) => {
+        opts.logger.warn(`could not copy checkpoint ${c.name} home: ${errorMessage(e)}`);
+        return undefined;
+      });
+      known.add(c.name);
+      fresh.push({
+        ...c,
+        attempt: attempt.n,
+        locations: [
+          ...(running.handle.kind === 'local' ? [] : [{ kind: 'remote' as const, uri: `${attempt.target}:${c.name}` }]),
+          ...(local ? [{ kind: 'local' as const, uri: local }] : []),
+        ],
+      });
+    }
+    if (fresh.length === 0) return;
+    job = await store.update(jobId, (r) => {
+      r.checkpoints.push(...fresh);
+      r.cost = jobCost(r, now());
+    });
+    for (const c of fresh) await store.appendEvent(jobId, { type: 'checkpoint', message: `${c.name}${c.step !== undefined ? ` (step ${c.step})` : ''}` });
+    await pruneLocalCheckpoints(opts.home, job);
+    opts.onUpdate?.(job);
+  };
+
+  try {
+    for (;;) {
+      if (signal?.aborted) throw new CancelledError();
+      await drainLog();
+      if (exit || waitErr) break;
+      const step = await running.step();
+      if (step === 'run' && job.state === 'SETUP') job = await moveTo(store, jobId, 'RUNNING', opts);
+      if (Date.now() - lastCheckpointLook >= CHECKPOINT_EVERY_MS) {
+        lastCheckpointLook = Date.now();
+        await collectCheckpoints(false);
+        const fresh = await store.get(jobId);
+        if (fresh) job = fresh;
+        if (isTerminal(job.state)) break; // stopped from elsewhere (`ferry stop`, the extension)
+        stopReason = budgetExceeded(job, attempt, now());
+        if (stopReason) break;
+        if (Date.now() - lastCostSave >= 5000) {
+          lastCostSave = Date.now();
+          job = await store.update(jobId, (r) => {
+            r.cost = jobCost(r, now());
+          });
+          opts.onUpdate?.(job);
+        }
+      }
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  } catch (err) {
+    if (!isCancelled(err)) throw err;
+    stopReason = { state: 'CANCELLED', reason: 'cancelled' };
+  }
+
+  if (stopReason || (isTerminal(job.state) && !exit)) {
+    await running.stop(opts.stopGraceMs).catch((e) => opts.logger.error(`stop failed: ${errorMessage(e)}`));
+    exit = await running.wait().catch(() => ({ exitCode: null, step: 'run' as const, signal: 'SIGKILL' }));
+  }
+  if (waitErr && !exit) throw waitErr;
+  await drainLog().catch(() => undefined);
+  await collectCheckpoints(true).catch((e) => opts.logger.warn(`checkpoints: ${errorMessage(e)}`));
+  const outputs = await running.fetchOutputs(outputsDir(opts.home, jobId)).catch((e) => {
+    opts.logger.warn(`outputs: ${errorMessage(e)}`);
+    return [] as string[];
+  });
+  const ctx: TargetContext = { job, attempt, logger: opts.logger, signal: new AbortController().signal, home: opts.home, env: {} };
+  await opts.target.release(ctx).catch((e) => opts.logger.error(`release failed: ${errorMessage(e)}`));
+
+  const st = exit ?? { exitCode: null, step: 'run' as const };
+  let state: JobState;
+  let reason: string;
+  if (stopReason) {
+    state = stopReason.state;
+    reason = stopReason.reason;
+  } else if (st.exitCode === 0 && st.step === 'run') {
+    state = 'SUCCEEDED';
+    reason = 'exit 0';
+  } else {
+    state = 'FAILED';
+    reason =
+      st.exitCode === null
+        ? `killed${st.signal ? ` by ${st.signal}` : ''}`
+        : st.step === 'setup'
+          ? `setup failed with exit code ${st.exitCode}`
+          : `exited with code ${st.exitCode}`;
+  }
+  const final = await finalize(store, jobId, { state, exitCode: st.exitCode, reason, now: now(), outputs });
+  opts.onUpdate?.(final);
+  return final;
+}
+
+function budgetExceeded(job: JobRecord, attempt: AttemptRecord, now: Date): { state: JobState; reason: string } | undefined {
+  const { max_duration, max_cost } = job.spec.budget;
+  if (max_duration !== undefined) {
+    const ran = (now.getTime() - Date.parse(attempt.startedAt)) / 1000;
+    if (ran >= max_duration) return { state: 'STOPPED_BY_BUDGET', reason: `ran past budget.max_duration (${Math.round(max_duration)}s)` };
+  }
+  if (max_cost !== undefined && max_cost > 0 && jobCost(job, now) >= max_cost) {
+    return { state: 'STOPPED_BY_BUDGET', reason: `reached budget.max_cost ($${max_cost.toFixed(2)})` };
+  }
+  return undefined;
+}
+
+async function moveTo(store: JobStore, id: string, to: JobState, opts: RunnerOptions): Promise<JobRecord> {
+  const job = await store.transition(id, to);
+  opts.onUpdate?.(job);
+  return job;
+}
+
+/**
+ * Ends the current attempt and the job. Idempotent: when another process (a `ferry stop`, a
+ * second controller) already ended the job, its state stands and only missing facts are added.
+ */
+export async function finalize(
+  store: JobStore,
+  id: string,
+  f: { state: JobState; exitCode: number | null; reason: string; now: Date; outputs?: string[] },
+): Promise<JobRecord> {
+  const patch = (r: JobRecord) => {
+    const a = r.attempts[r.attempts.length - 1];
+    if (a && !a.endedAt) {
+      a.endedAt = f.now.toISOString();
+      a.exitCode = f.exitCode;
+      a.exitReason = f.reason;
+    }
+    if (f.outputs?.length) r.outputs = [...new Set([...r.outputs, ...f.outputs])];
+    if (r.exitCode === null && f.exitCode !== null) r.exitCode = f.exitCode;
+    r.cost = jobCost(r, f.now);
+    r.controller = undefined;
+  };
+  const cur = await store.get(id);
+  if (cur && isTerminal(cur.state)) return store.update(id, patch);
+  // SETUP -> SUCCEEDED is not a transition; a job that ended before we saw it run did run.
+  if (cur?.state === 'SETUP' && f.state === 'SUCCEEDED') await store.transition(id, 'RUNNING');
+  try {
+    return await store.transition(id, f.state, {
+      message: f.reason,
+      patch: (r) => {
+        patch(r);
+        r.exitCode = f.exitCode;
+        if (f.state !== 'SUCCEEDED') r.error = f.reason;
+      },
+    });
+  } catch (err) {
+    // Lost a race with another finalizer: keep its state, add our facts.
+    const again = await store.get(id);
+    if (again && isTerminal(again.state)) return store.update(id, patch);
+    throw err;
+  }
+}
+
+/** Keeps the newest `checkpoints.keep` local copies; older ones are removed from disk and marked. */
+async function pruneLocalCheckpoints(home: string, job: JobRecord): Promise<void> {
+  const keep = job.spec.checkpoints.keep;
+  if (!keep) return;
+  const dir = checkpointsDir(home, job.id);
+  const names = (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => !n.startsWith('.'));
+  const order = job.checkpoints.map((c) => c.name);
+  const sorted = names.filter((n) => order.includes(n)).sort((a, b) => order.lastIndexOf(a) - order.lastIndexOf(b));
+  for (const n of sorted.slice(0, Math.max(0, sorted.length - keep))) await fs.rm(path.join(dir, n), { recursive: true, force: true });
+}
