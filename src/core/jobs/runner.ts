@@ -191,12 +191,14 @@ export async function followJob(jobId: string, running: RunningJob, opts: Runner
       });
     }
     if (fresh.length === 0) return;
+    let pruned: string[] = [];
     job = await store.update(jobId, (r) => {
       r.checkpoints.push(...fresh);
       r.cost = jobCost(r, now());
+      pruned = pruneCheckpointRecords(r);
     });
     for (const c of fresh) await store.appendEvent(jobId, { type: 'checkpoint', message: `${c.name}${c.step !== undefined ? ` (step ${c.step})` : ''}` });
-    await pruneLocalCheckpoints(opts.home, job);
+    for (const p of pruned) await fs.rm(p, { recursive: true, force: true });
     opts.onUpdate?.(job);
   };
 
@@ -327,13 +329,20 @@ export async function finalize(
   }
 }
 
-/** Keeps the newest `checkpoints.keep` local copies; older ones are removed from disk and marked. */
-async function pruneLocalCheckpoints(home: string, job: JobRecord): Promise<void> {
+/**
+ * Applies `checkpoints.keep` to the local copies: the newest `keep` stay; older ones lose their
+ * local location (and their record, when no copy is left anywhere). Returns the paths to delete.
+ */
+export function pruneCheckpointRecords(job: JobRecord): string[] {
   const keep = job.spec.checkpoints.keep;
-  if (!keep) return;
-  const dir = checkpointsDir(home, job.id);
-  const names = (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => !n.startsWith('.'));
-  const order = job.checkpoints.map((c) => c.name);
-  const sorted = names.filter((n) => order.includes(n)).sort((a, b) => order.lastIndexOf(a) - order.lastIndexOf(b));
-  for (const n of sorted.slice(0, Math.max(0, sorted.length - keep))) await fs.rm(path.join(dir, n), { recursive: true, force: true });
+  if (!keep) return [];
+  const withLocal = job.checkpoints.filter((c) => c.locations.some((l) => l.kind === 'local'));
+  const drop = withLocal.slice(0, Math.max(0, withLocal.length - keep));
+  const paths: string[] = [];
+  for (const c of drop) {
+    for (const l of c.locations) if (l.kind === 'local') paths.push(l.uri);
+    c.locations = c.locations.filter((l) => l.kind !== 'local');
+  }
+  job.checkpoints = job.checkpoints.filter((c) => c.locations.length > 0);
+  return paths;
 }
