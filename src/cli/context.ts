@@ -1,3 +1,4 @@
+import { loadConfig, type FerryConfig } from '../core/config';
 import { ferryHome } from '../core/jobs/paths';
 import { JobStore } from '../core/jobs/store';
 import { createTarget } from '../core/targets/factory';
@@ -11,15 +12,19 @@ export interface CliContext {
   store: JobStore;
   logger: Logger;
   targetFor(ref: string): Promise<Target>;
+  config(): Promise<FerryConfig>;
 }
 
 export function cliContext(env: NodeJS.ProcessEnv = process.env): CliContext {
   const home = ferryHome(env);
   const logger = stderrLogger();
+  let config: Promise<FerryConfig> | undefined;
+  const getConfig = () => (config ??= loadConfig(home, env));
   return {
     home,
     store: new JobStore(home),
     logger,
-    targetFor: (ref) => createTarget(ref, { home, env, logger }),
+    targetFor: async (ref) => createTarget(ref, { home, env, logger, config: await getConfig() }),
+    config: getConfig,
   };
 }

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import type { Notice } from '../core/cost/budget';
 import { formatUsd } from '../core/cost/meter';
 import { jobDir } from '../core/jobs/paths';
 import { followJob, runJob } from '../core/jobs/runner';
@@ -26,6 +27,7 @@ export interface ForegroundOptions {
  */
 export async function runForeground(ctx: CliContext, job: JobRecord, o: ForegroundOptions): Promise<JobRecord> {
   const target = await ctx.targetFor(job.target);
+  const config = await ctx.config();
   const abort = new AbortController();
   let interrupts = 0;
   const onSigint = () => {
@@ -85,6 +87,13 @@ export async function runForeground(ctx: CliContext, job: JobRecord, o: Foregrou
       onUpdate,
       resumeFrom: o.resumeFrom,
       logOffset: o.logOffset,
+      monthlyBudget: config.monthlyBudget,
+      warnFraction: config.budgetWarnFraction,
+      onNotice: (n: Notice) => {
+        clearStatus();
+        err.line(`${n.level}: ${n.message}`);
+        drawStatus(current);
+      },
     };
     const final = o.running ? await followJob(job.id, o.running, opts) : await runJob(job.id, opts);
     if (partial) logStream.write(`${partial}\n`);

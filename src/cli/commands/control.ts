@@ -15,7 +15,17 @@ export function registerControl(program: Command, ctx: () => CliContext): void {
       const job = await c.store.resolve(id);
       if (isTerminal(job.state)) return 0;
       const target = await c.targetFor(job.target);
-      const opts = { store: c.store, home: c.home, target, logger: c.logger, resumeFrom: o.resumeFrom };
+      const config = await c.config();
+      const opts = {
+        store: c.store,
+        home: c.home,
+        target,
+        logger: c.logger,
+        resumeFrom: o.resumeFrom,
+        monthlyBudget: config.monthlyBudget,
+        warnFraction: config.budgetWarnFraction,
+        onNotice: (n: { level: string; message: string }) => c.logger.warn(n.message),
+      };
       const attempt = job.attempts[job.attempts.length - 1];
       if (job.state === 'PENDING' || !attempt?.handle) await runJob(job.id, opts);
       else await followJob(job.id, await target.attach(job, attempt), opts);

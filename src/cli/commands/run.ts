@@ -6,7 +6,9 @@ import { UserError } from '../../core/util/errors';
 import type { CliContext } from '../context';
 import { act } from '../action';
 import { exitCodeOf, printSummary, runForeground, spawnController } from '../foreground';
-import { err, out } from '../io';
+import { confirm, err, out } from '../io';
+import { launchBudgetCheck } from '../../core/cost/budget';
+import { summarizeCost } from '../../core/cost/meter';
 
 export function registerRun(program: Command, ctx: () => CliContext): void {
   program
@@ -24,7 +26,8 @@ export function registerRun(program: Command, ctx: () => CliContext): void {
       if (!/^(local|cheapest|vast|runpod|lambda|ssh:[^\s]+)$/.test(target)) {
         throw new UserError(`--target "${target}" is not a target (expected local, ssh:<alias>, vast, runpod, lambda or cheapest)`);
       }
-      await c.targetFor(target); // fail on an unusable target before a job record exists
+      const t = await c.targetFor(target); // fail on an unusable target before a job record exists
+      await checkMonthlyBudget(c, t.pricePerHour(), loaded.spec.budget.max_duration, o.yes);
       const git = await gitInfo(loaded.spec.workdir);
       const job = await c.store.create({
         name: loaded.spec.name,
@@ -49,4 +52,15 @@ export function registerRun(program: Command, ctx: () => CliContext): void {
       else printSummary(final);
       return exitCodeOf(final);
     }));
+}
+
+/** A launch whose worst case could pass what is left of the monthly budget needs a yes. */
+export async function checkMonthlyBudget(c: CliContext, pricePerHour: number, maxDurationS: number | undefined, yes: boolean | undefined): Promise<void> {
+  const config = await c.config();
+  if (config.monthlyBudget === undefined) return;
+  const monthSpent = summarizeCost(await c.store.list(), { now: new Date() }).month;
+  const check = launchBudgetCheck({ pricePerHour, maxDurationS, monthlyBudget: config.monthlyBudget, monthSpent });
+  if (!check.needsConfirmation) return;
+  if (await confirm(`${check.message}. Launch anyway?`, yes)) return;
+  throw new UserError(`not launched: ${check.message}`, { hint: 'set budget.max_duration, raise monthly_budget in config.yaml, or pass --yes' });
 }

@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
-import { jobCost } from '../cost/meter';
+import { BudgetGuard, IdleDetector, type Notice, type StopVerdict } from '../cost/budget';
+import { jobCost, summarizeCost } from '../cost/meter';
 import type { ExitStatus, RunningJob, Target, TargetContext } from '../targets/target';
 import { CancelledError, FerryError, errorMessage, isCancelled } from '../util/errors';
 import type { Logger } from '../util/logger';
@@ -38,6 +39,14 @@ export interface RunnerOptions {
   /** Start the log stream at this offset of the current attempt (reattach: where the viewer was). */
   logOffset?: number;
   now?: () => Date;
+  /** Budget and autostop warnings, once each (also written to the job's events). */
+  onNotice?: (n: Notice) => void;
+  /** The monthly cap (config/settings); reaching it stops paid jobs. */
+  monthlyBudget?: number;
+  /** Fraction of a budget at which to warn (default 0.8). */
+  warnFraction?: number;
+  /** How often to sample GPU utilization for autostop (default 10 s; FERRY_GPU_SAMPLE_MS). */
+  gpuSampleMs?: number;
 }
 
 const DEFAULT_POLL_MS = 250;
@@ -145,7 +154,19 @@ export async function followJob(jobId: string, running: RunningJob, opts: Runner
   const known = new Set(job.checkpoints.filter((c) => c.attempt === attempt.n).map((c) => c.name));
   let lastCheckpointLook = 0;
   let lastCostSave = Date.now();
-  let stopReason: { state: JobState; reason: string } | undefined;
+  let stopReason: StopVerdict | undefined;
+  const guard = new BudgetGuard({ warnFraction: opts.warnFraction, monthlyBudget: opts.monthlyBudget });
+  const autostop = job.spec.autostop;
+  const idle = autostop ? new IdleDetector({ idleMinutes: autostop.idle_minutes, minUtil: autostop.min_gpu_util, name: job.name }) : undefined;
+  const gpuEvery = opts.gpuSampleMs ?? (Number(process.env.FERRY_GPU_SAMPLE_MS) || 10_000);
+  let lastGpuSample = 0;
+  let gpuMissingSaid = false;
+  let monthSpent: number | undefined;
+  let lastMonthLook = 0;
+  const notify = async (n: Notice) => {
+    opts.onNotice?.(n);
+    await store.appendEvent(jobId, { type: 'note', message: `${n.level}: ${n.message}` }).catch(() => undefined);
+  };
   let exit: ExitStatus | undefined;
   let waitErr: unknown;
   const waiter = running.wait().then(
@@ -215,8 +236,39 @@ export async function followJob(jobId: string, running: RunningJob, opts: Runner
         const fresh = await store.get(jobId);
         if (fresh) job = fresh;
         if (isTerminal(job.state)) break; // stopped from elsewhere (`ferry stop`, the extension)
-        stopReason = budgetExceeded(job, attempt, now());
+        if (opts.monthlyBudget !== undefined && Date.now() - lastMonthLook >= 30_000) {
+          lastMonthLook = Date.now();
+          monthSpent = summarizeCost(await store.list(), { now: now() }).month;
+        }
+      }
+      {
+        // Budgets are checked on every poll (cheap, in memory) so a limit is never overshot by
+        // more than one poll interval.
+        const verdict = guard.check(job, currentAttempt(job), now(), monthSpent);
+        for (const n of verdict.notices) await notify(n);
+        stopReason = verdict.stop;
         if (stopReason) break;
+        if (idle && running.sampleGpuUtil && Date.now() - lastGpuSample >= gpuEvery) {
+          lastGpuSample = Date.now();
+          const util = await running.sampleGpuUtil().catch(() => undefined);
+          if (util === undefined) {
+            if (!gpuMissingSaid) opts.logger.warn(`autostop is set but ${job.target} reports no GPU utilization (nvidia-smi not found); autostop is off`);
+            gpuMissingSaid = true;
+          } else {
+            job = await store.update(jobId, (r) => {
+              const a = currentAttempt(r);
+              const g = a.gpuUtil ?? { avg: 0, samples: 0, last: 0 };
+              a.gpuUtil = { avg: (g.avg * g.samples + util) / (g.samples + 1), samples: g.samples + 1, last: util };
+            });
+            const v = idle.sample(util, Date.now());
+            if (v.notice) await notify(v.notice);
+            if (v.stop) {
+              await notify({ level: 'warning', code: 'autostop-stop', message: `${job.name}: ${v.stop.reason}; stopping it` });
+              stopReason = v.stop;
+              break;
+            }
+          }
+        }
         if (Date.now() - lastCostSave >= 5000) {
           lastCostSave = Date.now();
           job = await store.update(jobId, (r) => {
@@ -232,6 +284,9 @@ export async function followJob(jobId: string, running: RunningJob, opts: Runner
     stopReason = { state: 'CANCELLED', reason: 'cancelled' };
   }
 
+  if (stopReason?.state === 'STOPPED_BY_BUDGET') {
+    await notify({ level: 'warning', code: 'budget-stop', message: `${job.name}: ${stopReason.reason}; stopping it (checkpoints come home first)` });
+  }
   if (stopReason || (isTerminal(job.state) && !exit)) {
     await running.stop(opts.stopGraceMs).catch((e) => opts.logger.error(`stop failed: ${errorMessage(e)}`));
     exit = await running.wait().catch(() => ({ exitCode: null, step: 'run' as const, signal: 'SIGKILL' }));
@@ -267,18 +322,6 @@ export async function followJob(jobId: string, running: RunningJob, opts: Runner
   const final = await finalize(store, jobId, { state, exitCode: st.exitCode, reason, now: now(), outputs });
   opts.onUpdate?.(final);
   return final;
-}
-
-function budgetExceeded(job: JobRecord, attempt: AttemptRecord, now: Date): { state: JobState; reason: string } | undefined {
-  const { max_duration, max_cost } = job.spec.budget;
-  if (max_duration !== undefined) {
-    const ran = (now.getTime() - Date.parse(attempt.startedAt)) / 1000;
-    if (ran >= max_duration) return { state: 'STOPPED_BY_BUDGET', reason: `ran past budget.max_duration (${Math.round(max_duration)}s)` };
-  }
-  if (max_cost !== undefined && max_cost > 0 && jobCost(job, now) >= max_cost) {
-    return { state: 'STOPPED_BY_BUDGET', reason: `reached budget.max_cost ($${max_cost.toFixed(2)})` };
-  }
-  return undefined;
 }
 
 async function moveTo(store: JobStore, id: string, to: JobState, opts: RunnerOptions): Promise<JobRecord> {

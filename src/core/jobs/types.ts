@@ -55,6 +55,8 @@ export interface AttemptRecord {
   exitReason?: string;
   /** Checkpoint name this attempt resumed from. */
   resumeFrom?: string;
+  /** GPU utilization seen while it ran (mean of the samples), when nvidia-smi was there. */
+  gpuUtil?: { avg: number; samples: number; last: number };
 }
 
 export interface JobRecord {

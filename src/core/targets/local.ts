@@ -5,6 +5,7 @@ import { attemptDir, checkpointsDir, stagingDir } from '../jobs/paths';
 import type { AttemptRecord, CheckpointRecord, JobRecord } from '../jobs/types';
 import { SUPERVISOR_SCRIPT, parseExitFile, parseStepFile, signalOfExitCode } from '../remote/supervisor';
 import { CancelledError, InfraError, UserError, throwIfAborted } from '../util/errors';
+import { sampleLocalGpuUtil } from './gpuUtil';
 import { copyAtomic, copyTree, isTempName, pathSize, stepFromName } from './localFs';
 import type { ExitStatus, RunningJob, Target, TargetContext } from './target';
 
@@ -178,6 +179,11 @@ export class LocalRunningJob implements RunningJob {
     const dest = path.join(destDir, name);
     await copyAtomic(path.join(this.p.checkpointDir, name), dest);
     return dest;
+  }
+
+  sampleGpuUtil(): Promise<number | undefined> {
+    // The job's PATH, so a job that brings its own nvidia-smi (or a test's fake) is asked.
+    return sampleLocalGpuUtil({ ...process.env, ...this.job.spec.env });
   }
 
   async fetchOutputs(destDir: string): Promise<string[]> {

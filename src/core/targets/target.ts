@@ -45,6 +45,11 @@ export interface RunningJob {
   listCheckpoints(): Promise<Omit<CheckpointRecord, 'attempt' | 'locations'>[]>;
   /** Copies a checkpoint to a local folder, returns the local path. */
   fetchCheckpoint(name: string, destDir: string, signal?: AbortSignal): Promise<string>;
+  /**
+   * Mean GPU utilization (percent) across the machine's GPUs now, from `nvidia-smi`; undefined
+   * when there is no nvidia-smi (autostop then has nothing to go on and stays off).
+   */
+  sampleGpuUtil?(signal?: AbortSignal): Promise<number | undefined>;
   /** Copies the spec's outputs home into destDir, returns the local paths. */
   fetchOutputs(destDir: string, signal?: AbortSignal): Promise<string[]>;
 }
