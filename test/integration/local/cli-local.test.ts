@@ -15,11 +15,6 @@ function readJob(home: string, id: string): JobRecord {
   return JSON.parse(readFileSync(path.join(home, 'jobs', id, 'job.json'), 'utf8')) as JobRecord;
 }
 
-function onlyJobId(home: string): string | undefined {
-  const ids = existsSync(path.join(home, 'jobs')) ? readdirSync(path.join(home, 'jobs')).filter((n) => !n.startsWith('.')) : [];
-  return ids.length === 1 ? ids[0] : undefined;
-}
-
 describe('ferry CLI on the local target', () => {
   const t = tempHome();
   const env = { FERRY_HOME: t.home, STEP_SECONDS: '0' };
