@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { BudgetGuard, IdleDetector, type Notice, type StopVerdict } from '../cost/budget';
 import { jobCost, summarizeCost } from '../cost/meter';
 import type { ExitStatus, RunningJob, Target, TargetContext } from '../targets/target';
-import { CancelledError, FerryError, errorMessage, isCancelled } from '../util/errors';
+import type { RetryEvent } from '../spec/types';
+import { CancelledError, FerryError, InstanceLostError, errorMessage, isCancelled } from '../util/errors';
 import type { Logger } from '../util/logger';
 import { attemptDir, checkpointsDir, outputsDir } from './paths';
 import { isTerminal } from './stateMachine';
@@ -68,8 +69,87 @@ function currentAttempt(job: JobRecord): AttemptRecord {
   return a;
 }
 
-/** Starts a new attempt of a PENDING job and follows it to the end. */
+/** Starts a new attempt of a PENDING job and follows it (and any recovery) to the end. */
 export async function runJob(jobId: string, opts: RunnerOptions): Promise<JobRecord> {
+  return driveJob(jobId, opts, undefined);
+}
+
+/**
+ * Follows a started attempt to its end: logs, steps, checkpoints, cost, budget, and recovery
+ * when the machine is lost. Used right after `start` and again after a controller restart.
+ */
+export async function followJob(jobId: string, running: RunningJob, opts: RunnerOptions): Promise<JobRecord> {
+  return driveJob(jobId, opts, running);
+}
+
+/** What ended an attempt, before the job's fate is decided. */
+interface AttemptOutcome {
+  state: JobState;
+  exitCode: number | null;
+  reason: string;
+  outputs: string[];
+  /** Set when the attempt may be retried: which retry.on event it is. */
+  retryEvent?: RetryEvent;
+}
+
+async function driveJob(jobId: string, opts: RunnerOptions, first: RunningJob | undefined): Promise<JobRecord> {
+  const now = opts.now ?? (() => new Date());
+  let running = first;
+  let resumeFrom = opts.resumeFrom;
+  let logOffset = opts.logOffset;
+  const avoid: string[] = [];
+  for (;;) {
+    if (!running) {
+      const started = await startAttempt(jobId, opts, resumeFrom, avoid);
+      if ('final' in started) return started.final;
+      running = started.running;
+    }
+    const outcome = await followAttempt(jobId, running, { ...opts, logOffset });
+    running = undefined;
+    logOffset = undefined;
+    const job = await opts.store.get(jobId);
+    if (!job) throw new FerryError(`job ${jobId} not found`);
+    const retry = job.spec.retry;
+    if (outcome.retryEvent && retry.on.includes(outcome.retryEvent) && job.attempts.length < retry.max_attempts && !isTerminal(job.state)) {
+      // Recovery: end this attempt, then start the next one from the freshest checkpoint.
+      const lost = job.attempts[job.attempts.length - 1];
+      if (lost?.offer) avoid.push(lost.offer.id);
+      resumeFrom = latestLocalCheckpoint(job)?.name ?? resumeFrom;
+      const recovering = await opts.store.transition(jobId, 'RECOVERING', {
+        message: `${outcome.reason}; attempt ${job.attempts.length + 1} of ${retry.max_attempts}${resumeFrom ? ` from ${resumeFrom}` : ''}`,
+        patch: (r) => {
+          const a = r.attempts[r.attempts.length - 1];
+          if (a && !a.endedAt) {
+            a.endedAt = now().toISOString();
+            a.exitCode = outcome.exitCode;
+            a.exitReason = outcome.reason;
+          }
+          r.cost = jobCost(r, now());
+        },
+      });
+      opts.onUpdate?.(recovering);
+      opts.onNotice?.({ level: 'warning', code: 'budget-warn', message: `${job.name}: ${outcome.reason}; recovering (attempt ${job.attempts.length + 1} of ${retry.max_attempts})` });
+      continue;
+    }
+    const final = await finalize(opts.store, jobId, { state: outcome.state, exitCode: outcome.exitCode, reason: outcome.reason, now: now(), outputs: outcome.outputs });
+    opts.onUpdate?.(final);
+    return final;
+  }
+}
+
+/** The newest checkpoint with a local copy: highest step, then latest time. */
+export function latestLocalCheckpoint(job: JobRecord): CheckpointRecord | undefined {
+  const usable = job.checkpoints.filter((c) => c.locations.some((l) => l.kind === 'local'));
+  return [...usable].sort((a, b) => (a.step ?? -1) - (b.step ?? -1) || Date.parse(a.createdAt) - Date.parse(b.createdAt)).pop();
+}
+
+/** Creates the attempt record, then provision, sync and start. */
+async function startAttempt(
+  jobId: string,
+  opts: RunnerOptions,
+  resumeFrom: string | undefined,
+  avoid: string[],
+): Promise<{ running: RunningJob } | { final: JobRecord }> {
   const { store, target } = opts;
   const now = opts.now ?? (() => new Date());
   const signal = opts.signal ?? new AbortController().signal;
@@ -80,10 +160,10 @@ export async function runJob(jobId: string, opts: RunnerOptions): Promise<JobRec
     target: target.ref,
     pricePerHour: target.pricePerHour(),
     startedAt: iso(now()),
-    ...(opts.resumeFrom ? { resumeFrom: opts.resumeFrom } : {}),
+    ...(resumeFrom ? { resumeFrom } : {}),
   };
   job = await store.transition(jobId, 'PROVISIONING', {
-    message: opts.resumeFrom ? `attempt ${attempt.n} on ${target.ref}, resuming from ${opts.resumeFrom}` : `attempt ${attempt.n} on ${target.ref}`,
+    message: resumeFrom ? `attempt ${attempt.n} on ${target.ref}, resuming from ${resumeFrom}` : `attempt ${attempt.n} on ${target.ref}`,
     patch: (r) => {
       r.attempts.push(attempt);
       r.controller = { pid: process.pid, hostname: hostname() };
@@ -92,7 +172,14 @@ export async function runJob(jobId: string, opts: RunnerOptions): Promise<JobRec
     },
   });
   opts.onUpdate?.(job);
-  const ctx: TargetContext = { job, attempt, logger: opts.logger, signal, home: opts.home, resumeFrom: opts.resumeFrom, env: opts.env ?? {} };
+  const record: TargetContext['record'] = async (patch) => {
+    job = await store.update(jobId, (r) => {
+      Object.assign(currentAttempt(r), patch);
+    });
+    Object.assign(attempt, patch);
+    opts.onUpdate?.(job);
+  };
+  const ctx: TargetContext = { job, attempt, logger: opts.logger, signal, home: opts.home, resumeFrom, env: opts.env ?? {}, record, avoid };
   let running: RunningJob | undefined;
   try {
     await target.provision(ctx);
@@ -118,17 +205,17 @@ export async function runJob(jobId: string, opts: RunnerOptions): Promise<JobRec
       now: now(),
     });
     opts.onUpdate?.(final);
-    if (cancelled) return final;
+    if (cancelled) return { final };
     throw err;
   }
-  return followJob(jobId, running, opts);
+  return { running };
 }
 
-/**
- * Follows a started attempt to its end: logs, steps, checkpoints, cost, budget. Used right
- * after `start` and again by `attach` after a controller restart.
- */
-export async function followJob(jobId: string, running: RunningJob, opts: RunnerOptions): Promise<JobRecord> {
+const LOST_AFTER_FAILURES = 3;
+const GIVE_UP_AFTER_FAILURES = 40;
+
+/** Follows one attempt to its end; brings checkpoints and outputs home and releases the machine. */
+async function followAttempt(jobId: string, running: RunningJob, opts: RunnerOptions): Promise<AttemptOutcome> {
   const { store } = opts;
   const now = opts.now ?? (() => new Date());
   const pollMs = opts.pollMs ?? DEFAULT_POLL_MS;
@@ -223,16 +310,43 @@ export async function followJob(jobId: string, running: RunningJob, opts: Runner
     opts.onUpdate?.(job);
   };
 
+  let failures = 0;
+  let lostReason: string | undefined;
+  let looked = false;
   try {
     for (;;) {
       if (signal?.aborted) throw new CancelledError();
-      await drainLog();
-      if (exit || waitErr) break;
-      const step = await running.step();
-      if (step === 'run' && job.state === 'SETUP') job = await moveTo(store, jobId, 'RUNNING', opts);
-      if (Date.now() - lastCheckpointLook >= CHECKPOINT_EVERY_MS) {
-        lastCheckpointLook = Date.now();
-        await collectCheckpoints(false);
+      if (waitErr instanceof InstanceLostError) {
+        lostReason = waitErr.message;
+        break;
+      }
+      try {
+        await drainLog();
+        if (exit || waitErr) break;
+        const step = await running.step();
+        if (step === 'run' && job.state === 'SETUP') job = await moveTo(store, jobId, 'RUNNING', opts);
+        if (Date.now() - lastCheckpointLook >= CHECKPOINT_EVERY_MS) {
+          lastCheckpointLook = Date.now();
+          await collectCheckpoints(false);
+          looked = true;
+        }
+        failures = 0;
+      } catch (e) {
+        if (isCancelled(e) || e instanceof FerryError === false) throw e;
+        // The machine stopped answering. The connection layer reconnects with backoff; after a
+        // few failures in a row ask the provider whether the machine is gone.
+        failures++;
+        opts.logger.warn(`${job.target}: ${errorMessage(e)} (${failures} in a row)`);
+        if (failures >= LOST_AFTER_FAILURES && opts.target.isLost && (await opts.target.isLost(attempt).catch(() => false))) {
+          lostReason = `instance lost (${errorMessage(e)})`;
+          break;
+        }
+        if (failures >= GIVE_UP_AFTER_FAILURES) throw e;
+        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** failures)));
+        continue;
+      }
+      if (looked) {
+        looked = false;
         const fresh = await store.get(jobId);
         if (fresh) job = fresh;
         if (isTerminal(job.state)) break; // stopped from elsewhere (`ferry stop`, the extension)
@@ -287,6 +401,12 @@ export async function followJob(jobId: string, running: RunningJob, opts: Runner
   if (stopReason?.state === 'STOPPED_BY_BUDGET') {
     await notify({ level: 'warning', code: 'budget-stop', message: `${job.name}: ${stopReason.reason}; stopping it (checkpoints come home first)` });
   }
+  if (lostReason) {
+    // Nothing to stop or fetch on a machine that is gone; give it back (terminate) and recover.
+    const ctxLost: TargetContext = { job, attempt, logger: opts.logger, signal: new AbortController().signal, home: opts.home, env: {} };
+    await opts.target.release(ctxLost).catch((e) => opts.logger.error(`release failed: ${errorMessage(e)}`));
+    return { state: 'FAILED', exitCode: null, reason: lostReason, outputs: [], retryEvent: 'preemption' };
+  }
   if (stopReason || (isTerminal(job.state) && !exit)) {
     await running.stop(opts.stopGraceMs).catch((e) => opts.logger.error(`stop failed: ${errorMessage(e)}`));
     exit = await running.wait().catch(() => ({ exitCode: null, step: 'run' as const, signal: 'SIGKILL' }));
@@ -319,9 +439,8 @@ export async function followJob(jobId: string, running: RunningJob, opts: Runner
           ? `setup failed with exit code ${st.exitCode}`
           : `exited with code ${st.exitCode}`;
   }
-  const final = await finalize(store, jobId, { state, exitCode: st.exitCode, reason, now: now(), outputs });
-  opts.onUpdate?.(final);
-  return final;
+  const retryEvent: RetryEvent | undefined = !stopReason && state === 'FAILED' && st.step === 'run' && st.exitCode !== null ? 'error' : undefined;
+  return { state, exitCode: st.exitCode, reason, outputs, ...(retryEvent ? { retryEvent } : {}) };
 }
 
 async function moveTo(store: JobStore, id: string, to: JobState, opts: RunnerOptions): Promise<JobRecord> {

@@ -19,6 +19,13 @@ export interface TargetContext {
   resumeFrom?: string;
   /** Extra environment (resolved secrets, FERRY_* are added by the target). */
   env: Record<string, string>;
+  /**
+   * Persists facts about the attempt at once. A cloud target records the offer and price before
+   * the launch call and the instance id right after it, so no paid instance goes unrecorded.
+   */
+  record?: (patch: Partial<Pick<AttemptRecord, 'offer' | 'pricePerHour' | 'instanceId' | 'handle'>>) => Promise<void>;
+  /** Offer ids not to choose again (the instance that was just lost). */
+  avoid?: string[];
 }
 
 export interface ExitStatus {
@@ -68,6 +75,11 @@ export interface Target {
   start(ctx: TargetContext): Promise<RunningJob>;
   /** Rebuild a RunningJob from a persisted attempt (after a controller restart). */
   attach(job: JobRecord, attempt: AttemptRecord): Promise<RunningJob>;
+  /**
+   * After repeated connection failures: does the provider confirm the machine is gone
+   * (preempted, terminated)? Targets without a provider leave this out.
+   */
+  isLost?(attempt: AttemptRecord, signal?: AbortSignal): Promise<boolean>;
   /** Give the machine back (cloud: terminate). Safe to call twice and after errors. */
   release(ctx: TargetContext): Promise<void>;
 }

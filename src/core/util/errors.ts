@@ -51,3 +51,11 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** The machine a job ran on is gone (preempted, terminated by the provider). Recovery may retry. */
+export class InstanceLostError extends InfraError {
+  constructor(message: string, opts: { cause?: unknown } = {}) {
+    super(message, opts);
+    this.name = 'InstanceLostError';
+  }
+}

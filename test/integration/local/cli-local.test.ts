@@ -223,6 +223,30 @@ describe('ferry CLI: failures, exit codes and reattach', () => {
     assert.deepEqual(done.checkpoints.map((c) => [c.name, c.step]), [['step-6.bin', 6]]);
   });
 
+  it('retry.on [error] reruns a failed job from its last checkpoint, counting every attempt', () => {
+    const dir = project('flaky', [
+      'run: |',
+      '  echo "attempt $FERRY_ATTEMPT resume=${FERRY_RESUME_FROM:-none}"',
+      '  mkdir -p "$FERRY_CHECKPOINT_DIR"',
+      '  if [ "$FERRY_ATTEMPT" = 1 ]; then echo a > "$FERRY_CHECKPOINT_DIR/.t" && mv "$FERRY_CHECKPOINT_DIR/.t" "$FERRY_CHECKPOINT_DIR/step-5.txt"; exit 9; fi',
+      '  test -f "$FERRY_RESUME_FROM" && echo "restored $(basename "$FERRY_RESUME_FROM")"',
+      'retry: {on: [error], max_attempts: 2}',
+      '',
+    ].join('\n'));
+    const r = ferrySync(['run', dir, '--json'], env);
+    assert.equal(r.code, 0, r.stderr);
+    const job = JSON.parse(r.stdout) as JobRecord;
+    assert.equal(job.state, 'SUCCEEDED');
+    assert.equal(job.attempts.length, 2);
+    assert.equal(job.attempts[0]?.exitCode, 9);
+    assert.equal(job.attempts[0]?.exitReason, 'exited with code 9');
+    assert.equal(job.attempts[1]?.resumeFrom, 'step-5.txt');
+    assert.match(r.stderr, /attempt 2 resume=.*step-5\.txt/);
+    assert.match(r.stderr, /restored step-5\.txt/);
+    const noRetry = ferrySync(['run', project('noretry', 'run: exit 9\nretry: {on: [preemption], max_attempts: 3}\n'), '--json'], env);
+    assert.equal((JSON.parse(noRetry.stdout) as JobRecord).attempts.length, 1, 'exit codes retry only when retry.on has error');
+  });
+
   it('stop on an unknown job is bad input (exit 2)', () => {
     const r = ferrySync(['stop', 'no-such-job'], env);
     assert.equal(r.code, 2);
