@@ -255,6 +255,22 @@ export function checkpointTimeline(job: JobRecord, now: Date, thresholdSec: numb
   };
 }
 
+function clampUtil(v: number | undefined): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? Math.min(100, Math.max(0, v)) : null;
+}
+
+/** Mean GPU utilization the runner sampled over every attempt, weighted by sample count. */
+export function recordedGpuUtil(job: JobRecord): number | undefined {
+  let sum = 0;
+  let n = 0;
+  for (const a of job.attempts) {
+    if (!a.gpuUtil || a.gpuUtil.samples <= 0 || !Number.isFinite(a.gpuUtil.avg)) continue;
+    sum += a.gpuUtil.avg * a.gpuUtil.samples;
+    n += a.gpuUtil.samples;
+  }
+  return n > 0 ? sum / n : undefined;
+}
+
 export function jobRow(job: JobRecord, now: Date, gpuUtil?: number): JobRow {
   const last = job.attempts[job.attempts.length - 1];
   const open = [...job.attempts].reverse().find((a) => a.endedAt === undefined);
@@ -264,7 +280,7 @@ export function jobRow(job: JobRecord, now: Date, gpuUtil?: number): JobRow {
   if (!Number.isFinite(end)) end = active ? now.getTime() : ms(last?.endedAt);
   if (!Number.isFinite(end)) end = now.getTime();
   const latest = latestCheckpoint(job.checkpoints);
-  const util = typeof gpuUtil === 'number' && Number.isFinite(gpuUtil) ? Math.min(100, Math.max(0, gpuUtil)) : null;
+  const util = clampUtil(gpuUtil ?? recordedGpuUtil(job));
   return {
     id: job.id,
     name: job.name,

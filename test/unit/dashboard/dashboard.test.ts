@@ -351,3 +351,13 @@ describe('scale', () => {
     assert.ok(ms < 2000, `built in ${ms.toFixed(0)} ms`);
   });
 });
+
+describe('GPU utilization recorded by the runner', () => {
+  test('averages the samples of every attempt, weighted by count, when no live figure is given', async () => {
+    const { recordedGpuUtil } = await import('../../../src/core/cost/dashboard');
+    const base = { n: 1, target: 'local', pricePerHour: 0, startedAt: '2026-11-01T00:00:00Z' };
+    const job = { attempts: [{ ...base, gpuUtil: { avg: 90, samples: 3, last: 90 } }, { ...base, n: 2, gpuUtil: { avg: 10, samples: 1, last: 10 } }, { ...base, n: 3 }] };
+    assert.equal(recordedGpuUtil(job as never), 70);
+    assert.equal(recordedGpuUtil({ attempts: [base] } as never), undefined);
+  });
+});
