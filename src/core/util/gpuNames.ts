@@ -139,14 +139,16 @@ export function gpuVendor(name: string, hint?: string | null): GpuVendor | 'unkn
 }
 
 /**
- * Snaps a measured memory size to the nearest catalogue variant when within 6%: Vast reports
- * an RTX 4090 as 24564 MB (23.99 GiB) and nvidia-smi says 24564 MiB, and a query for `24GB`
- * should see 24. Unknown GPUs and sizes far from any variant are rounded to 0.1 GB instead.
+ * Snaps a measured memory size to the nearest catalogue variant when within 8%: Vast reports
+ * an RTX 4090 as 24564 MB (23.99 GiB), nvidia-smi a T4 as 15360 MiB and an A10 as 23028 MiB
+ * (what the driver leaves usable), and a query for `16GB` or `24GB` should see 16 and 24.
+ * Unknown GPUs and sizes far from any variant are rounded to 0.1 GB instead.
  */
 export function snapGpuMemoryGb(canonical: string, gb: number): number {
-  const info = lookupGpu(canonical);
-  if (info) {
-    for (const v of info.memoryGb) if (Math.abs(gb - v) / v <= 0.06) return v;
+  let best: number | undefined;
+  for (const v of lookupGpu(canonical)?.memoryGb ?? []) {
+    const off = Math.abs(gb - v) / v;
+    if (off <= 0.08 && (best === undefined || off < Math.abs(gb - best) / best)) best = v;
   }
-  return Math.round(gb * 10) / 10;
+  return best ?? Math.round(gb * 10) / 10;
 }
