@@ -2,8 +2,10 @@ import { Command, CommanderError } from 'commander';
 import { registerCheckpoints } from './commands/checkpoints';
 import { registerControl } from './commands/control';
 import { registerCost } from './commands/cost';
+import { registerInstances } from './commands/instances';
 import { registerJobs } from './commands/jobs';
 import { registerLogs } from './commands/logs';
+import { registerOffers } from './commands/offers';
 import { registerResume } from './commands/resume';
 import { registerRun } from './commands/run';
 import { registerStop } from './commands/stop';
@@ -29,6 +31,8 @@ export function buildProgram(): Command {
   registerResume(program, ctx);
   registerCheckpoints(program, ctx);
   registerCost(program, ctx);
+  registerOffers(program, ctx);
+  registerInstances(program, ctx);
   registerControl(program, ctx);
   return program;
 }
