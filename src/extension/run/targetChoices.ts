@@ -1,0 +1,121 @@
+/**
+ * The run flow's choices, as plain data: where a spec can run (this machine, the user's SSH
+ * hosts, the best cloud offers that fit its resources), each with its $/hour, and what a run
+ * may cost at most (price × budget.max_duration). No `vscode` here.
+ */
+import { formatUsd } from '../../core/cost/meter';
+import { selectOffers } from '../../core/offers/rank';
+import type { Offer, OfferQuery } from '../../core/offers/types';
+import { formatDuration } from '../../core/spec/duration';
+import type { FerrySpec } from '../../core/spec/types';
+import { formatPrice, gpuText, offerDescription, providerLabel } from '../offers/offerView';
+
+export interface TargetChoice {
+  /** The target ref the job records: `local`, `ssh:<alias>`, `vast`... */
+  ref: string;
+  label: string;
+  description: string;
+  detail?: string;
+  pricePerHour: number;
+  offer?: Offer;
+  /** The spec names this target. */
+  fromSpec: boolean;
+}
+
+/** The offers query a spec's `resources` stand for. */
+export function specOfferQuery(spec: FerrySpec): OfferQuery {
+  const r = spec.resources;
+  return {
+    ...(r.gpu ? { gpu: r.gpu } : {}),
+    ...(r.max_price_per_hour !== undefined ? { maxPricePerHour: r.max_price_per_hour } : {}),
+    spot: r.spot === 'spot' ? true : r.spot === 'auto' ? 'auto' : false,
+    ...(r.providers ? { providers: [...r.providers] } : {}),
+  };
+}
+
+/**
+ * Own machines first (this machine, then SSH hosts), then up to `maxCloud` cloud offers that
+ * fit, cheapest first. The spec's own target, when it names one, comes first of all.
+ */
+export function targetChoices(spec: FerrySpec, offers: readonly Offer[], opts: { localPricePerHour: number; maxCloud?: number }): TargetChoice[] {
+  const own: TargetChoice[] = [];
+  const local = offers.find((o) => o.provider === 'local');
+  own.push({
+    ref: 'local',
+    label: '$(vm) This machine',
+    description: formatPrice(local?.pricePerHour ?? opts.localPricePerHour),
+    detail: local ? `${local.instanceType} · ${local.cpus} CPUs · ${local.memoryGb} GB RAM${local.gpu.count > 0 ? ` · ${gpuText(local)}` : ''}` : undefined,
+    pricePerHour: local?.pricePerHour ?? opts.localPricePerHour,
+    ...(local ? { offer: local } : {}),
+    fromSpec: spec.target === 'local',
+  });
+  for (const o of offers) {
+    if (o.provider !== 'ssh') continue;
+    const ref = o.id.startsWith('ssh:') ? o.id : `ssh:${o.id}`;
+    own.push({
+      ref,
+      label: `$(remote) ${ref.slice(4)}`,
+      description: formatPrice(o.pricePerHour),
+      detail: `SSH host ${o.instanceType}${o.gpu.count > 0 ? ` · ${gpuText(o)}` : ''}`,
+      pricePerHour: o.pricePerHour,
+      offer: o,
+      fromSpec: spec.target === ref,
+    });
+  }
+  const query = specOfferQuery(spec);
+  const cloud = selectOffers(
+    offers.filter((o) => o.provider !== 'local' && o.provider !== 'ssh' && o.available),
+    query,
+  ).slice(0, opts.maxCloud ?? 10);
+  const cloudChoices: TargetChoice[] = cloud.map((o) => {
+    const price = query.spot === true ? (o.spotPricePerHour ?? o.pricePerHour) : query.spot === 'auto' ? Math.min(o.spotPricePerHour ?? Infinity, o.pricePerHour) : o.pricePerHour;
+    return {
+      ref: o.provider,
+      label: `$(cloud) ${gpuText(o)}`,
+      description: offerDescription(o, { spot: query.spot, withProvider: true }),
+      detail: `${providerLabel(o.provider)} offer ${o.id} · ${o.cpus} vCPU · ${o.memoryGb} GB RAM`,
+      pricePerHour: price,
+      offer: o,
+      fromSpec: spec.target === o.provider,
+    };
+  });
+  const all = [...own, ...cloudChoices];
+  const first = all.findIndex((c) => c.fromSpec);
+  if (first > 0) {
+    const [c] = all.splice(first, 1);
+    if (c) all.unshift(c);
+  }
+  return all;
+}
+
+export interface CostEstimate {
+  /** USD at most, when the spec bounds the duration. */
+  maxCost?: number;
+  text: string;
+}
+
+/** `$1.20/h × 10m = at most $0.20` (or the open-ended form without max_duration). */
+export function estimateCost(spec: FerrySpec, pricePerHour: number): CostEstimate {
+  const secs = spec.budget.max_duration;
+  const maxCost = spec.budget.max_cost;
+  const rate = formatPrice(pricePerHour);
+  if (pricePerHour <= 0) return { maxCost: 0, text: 'free (this machine costs $0.00/h; set ferry.local.pricePerHour to count it)' };
+  let text: string;
+  let bound: number | undefined;
+  if (secs !== undefined) {
+    bound = (pricePerHour * secs) / 3600;
+    text = `${rate} × ${formatDuration(secs)} = at most ${formatUsd(bound)}`;
+  } else text = `${rate} until the job ends (no budget.max_duration)`;
+  if (maxCost !== undefined) {
+    bound = bound === undefined ? maxCost : Math.min(bound, maxCost);
+    text += `; stopped at budget.max_cost ${formatUsd(maxCost)}`;
+  }
+  return { ...(bound !== undefined ? { maxCost: bound } : {}), text };
+}
+
+/** "What is left of the budget" for the confirmation: the monthly cap minus this month's spend. */
+export function budgetLeftText(monthlyBudget: number | undefined, monthSpent: number): string | undefined {
+  if (monthlyBudget === undefined || monthlyBudget <= 0) return undefined;
+  const left = Math.max(0, monthlyBudget - monthSpent);
+  return `${formatUsd(left)} left of the ${formatUsd(monthlyBudget)} monthly budget`;
+}
