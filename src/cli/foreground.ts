@@ -136,7 +136,7 @@ export async function spawnController(ctx: CliContext, job: JobRecord, resumeFro
   if (!cli) throw new Error('cannot locate the ferry CLI script');
   const logPath = path.join(jobDir(ctx.home, job.id), 'controller.log');
   const fh = await fs.open(logPath, 'a');
-  const args = [...process.execArgv, cli, '_control', job.id, ...(resumeFrom ? ['--resume-from', resumeFrom] : [])];
+  const args = [...process.execArgv, cli, ...(ctx.acceptNewHostKeys ? ['--accept-new-host-key'] : []), '_control', job.id, ...(resumeFrom ? ['--resume-from', resumeFrom] : [])];
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', fh.fd, fh.fd], env: process.env });
   child.unref();
   await fh.close();

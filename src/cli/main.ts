@@ -23,7 +23,11 @@ export function buildProgram(): Command {
     .description('Take a local ML experiment to a GPU and bring the results home.')
     .version(typeof FERRY_VERSION === 'string' ? FERRY_VERSION : '0.0.0-dev')
     .showHelpAfterError('(ferry --help lists the commands)')
+    .option('--accept-new-host-key', 'trust an SSH host seen for the first time (its key is saved to known_hosts)')
     .exitOverride();
+  program.hook('preAction', () => {
+    ctx().acceptNewHostKeys = Boolean(program.opts<{ acceptNewHostKey?: boolean }>().acceptNewHostKey);
+  });
   registerRun(program, ctx);
   registerJobs(program, ctx);
   registerLogs(program, ctx);

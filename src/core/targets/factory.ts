@@ -1,7 +1,11 @@
 import type { FerryConfig } from '../config';
+import { cloudProvidersFromEnv } from '../offers/registry';
+import type { HostKeyPrompt } from '../remote/connection';
 import { UserError } from '../util/errors';
 import type { Logger } from '../util/logger';
+import { CloudTarget } from './cloud';
 import { LocalTarget } from './local';
+import { SshTarget } from './ssh';
 import type { Target } from './target';
 
 export interface TargetFactoryOptions {
@@ -9,13 +13,42 @@ export interface TargetFactoryOptions {
   env: NodeJS.ProcessEnv;
   logger: Logger;
   config?: FerryConfig;
+  /** Unknown SSH host keys: ask the user (CLI prompt, VS Code modal). Absent: refused. */
+  confirmHostKey?: (p: HostKeyPrompt) => Promise<boolean>;
+  /** Passphrase of an encrypted key. */
+  passphrase?: (keyPath: string) => Promise<string | undefined>;
+  /** API keys from elsewhere (VS Code SecretStorage), by provider; the environment wins. */
+  apiKeys?: Partial<Record<'vast' | 'runpod' | 'lambda', string>>;
 }
+
+const CLOUD_REFS = new Set(['vast', 'runpod', 'lambda', 'cheapest']);
 
 /** Builds the Target for a target ref (`local`, `ssh:<alias>`, a provider, `cheapest`). */
 export async function createTarget(ref: string, opts: TargetFactoryOptions): Promise<Target> {
   if (ref === 'local') return new LocalTarget({ home: opts.home, pricePerHour: opts.config?.localPricePerHour ?? 0 });
   if (ref.startsWith('ssh:')) {
-    throw new UserError(`target "${ref}": SSH targets are not available in this build yet`, { hint: 'use --target local' });
+    const alias = ref.slice(4);
+    if (!alias) throw new UserError('target "ssh:" needs a host alias, e.g. ssh:gpu-box');
+    return new SshTarget({
+      alias,
+      pricePerHour: opts.config?.sshPrices[alias] ?? 0,
+      confirmHostKey: opts.confirmHostKey,
+      passphrase: opts.passphrase,
+      logger: opts.logger,
+      env: opts.env,
+    });
   }
-  throw new UserError(`target "${ref}": cloud targets are not available in this build yet`, { hint: 'use --target local' });
+  if (CLOUD_REFS.has(ref)) {
+    const env: NodeJS.ProcessEnv = { ...opts.env };
+    for (const [name, key] of Object.entries(opts.apiKeys ?? {})) {
+      const v = `FERRY_${name.toUpperCase()}_API_KEY`;
+      if (key && !env[v]) env[v] = key;
+    }
+    const providers = cloudProvidersFromEnv(env, { logger: opts.logger }).filter((p) => ref === 'cheapest' || p.name === ref);
+    if (providers.length === 0 && ref !== 'cheapest') {
+      throw new UserError(`target "${ref}": no API key for ${ref}`, { hint: `set FERRY_${ref.toUpperCase()}_API_KEY (or configure it in VS Code: Ferry: Configure Provider API Key...)` });
+    }
+    return new CloudTarget({ ref, providers, home: opts.home, logger: opts.logger });
+  }
+  throw new UserError(`target "${ref}" is not a target`, { hint: 'expected local, ssh:<alias>, vast, runpod, lambda or cheapest' });
 }

@@ -90,24 +90,36 @@ export function envFile(env: Record<string, string>): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Remote watchdog: ends the job at budget.max_duration even with no controller alive. */
+/**
+ * Remote watchdog: ends the job at budget.max_duration even with no controller alive. It
+ * leaves as soon as the job has ended (exit file, or the supervisor's group gone, or the run
+ * dir removed), so it never outlives the job, and it only signals the group the pid file names.
+ */
 function watchdogScript(maxSeconds: number): string {
+  const nap = Math.max(1, Math.min(5, Math.ceil(maxSeconds)));
   return `#!/bin/sh
 # Ferry watchdog. Usage: sh watchdog.sh META_DIR
 meta="$1"
 deadline=$(( $(date +%s) + ${Math.ceil(maxSeconds)} ))
-while [ ! -f "$meta/exit" ]; do
+seen=0
+while [ -d "$meta" ] && [ ! -f "$meta/exit" ]; do
+  pg=$(cat "$meta/pid" 2>/dev/null)
+  if [ -n "$pg" ]; then
+    seen=1
+    kill -0 -"$pg" 2>/dev/null || kill -0 "$pg" 2>/dev/null || exit 0
+  elif [ "$seen" -eq 1 ]; then
+    exit 0
+  fi
   if [ "$(date +%s)" -ge "$deadline" ]; then
-    pg=$(cat "$meta/pid" 2>/dev/null)
     [ -n "$pg" ] || exit 0
     echo "max_duration" > "$meta/watchdog"
     kill -TERM -"$pg" 2>/dev/null || kill -TERM "$pg" 2>/dev/null
     i=0
-    while [ $i -lt 30 ] && [ ! -f "$meta/exit" ]; do sleep 1; i=$((i+1)); done
+    while [ $i -lt 30 ] && [ ! -f "$meta/exit" ] && kill -0 "$pg" 2>/dev/null; do sleep 1; i=$((i+1)); done
     [ -f "$meta/exit" ] || kill -KILL -"$pg" 2>/dev/null || kill -KILL "$pg" 2>/dev/null
     exit 0
   fi
-  sleep ${Math.max(1, Math.min(5, Math.ceil(maxSeconds)))}
+  sleep ${nap}
 done
 `;
 }
@@ -416,17 +428,20 @@ export class SshTarget implements Target {
     // session and process-group leader (stop signals the whole group); nohup is the fallback.
     const m = shQuote(meta);
     const w = shQuote(work);
+    const sup = `${shQuote(`${meta}/supervisor.sh`)} ${m} ${w} </dev/null >/dev/null 2>&1 &`;
+    const dog = maxDuration ? `${shQuote(`${meta}/watchdog.sh`)} ${m} </dev/null >/dev/null 2>&1 &` : undefined;
     const launch = [
       `cd ${w} || exit 97`,
       `. ${shQuote(`${meta}/env.sh`)} || exit 98`,
       'if command -v setsid >/dev/null 2>&1; then',
-      `  setsid sh ${shQuote(`${meta}/supervisor.sh`)} ${m} ${w} </dev/null >/dev/null 2>&1 &`,
+      `  setsid sh ${sup}`,
+      ...(dog ? [`  setsid sh ${dog}`] : []),
       '  echo group',
       'else',
-      `  nohup sh ${shQuote(`${meta}/supervisor.sh`)} ${m} ${w} </dev/null >/dev/null 2>&1 &`,
+      `  nohup sh ${sup}`,
+      ...(dog ? [`  nohup sh ${dog}`] : []),
       '  echo single',
       'fi',
-      ...(maxDuration ? [`(setsid sh ${shQuote(`${meta}/watchdog.sh`)} ${m} || nohup sh ${shQuote(`${meta}/watchdog.sh`)} ${m}) </dev/null >/dev/null 2>&1 &`] : []),
     ].join('\n');
     const out = await conn.run(launch, { signal, what: 'starting the job' });
     const group = out.trim().split('\n')[0] === 'group';
