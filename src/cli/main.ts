@@ -9,6 +9,7 @@ import { registerOffers } from './commands/offers';
 import { registerResume } from './commands/resume';
 import { registerRun } from './commands/run';
 import { registerStop } from './commands/stop';
+import { registerSync } from './commands/sync';
 import { cliContext, type CliContext } from './context';
 import { reportError } from './io';
 import { exitState } from './action';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerCost(program, ctx);
   registerOffers(program, ctx);
   registerInstances(program, ctx);
+  registerSync(program, ctx);
   registerControl(program, ctx);
   return program;
 }

@@ -5,7 +5,7 @@
  * insists on its privilege-separation folder, which is created if missing.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -102,12 +102,38 @@ async function waitForBanner(port: number, child: ChildProcess, log: () => strin
   }
 }
 
+/** Processes on this machine from /proc (no `ps` needed): pid, ppid, pgid and argv. */
+export function processes(): { pid: number; ppid: number; pgid: number; args: string }[] {
+  const out: { pid: number; ppid: number; pgid: number; args: string }[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      // Fields after the parenthesised command: state ppid pgrp ...
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const args = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').join(' ').trim();
+      out.push({ pid: Number(name), ppid: Number(f[1]), pgid: Number(f[2]), args });
+    } catch {
+      // gone while we looked
+    }
+  }
+  return out;
+}
+
+/** Waits until no process mentions `text` in its argv (job leftovers); returns what remains. */
+export async function processesMentioning(text: string, waitMs = 8000): Promise<string[]> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const left = processes().filter((p) => p.args.includes(text) && p.pid !== process.pid);
+    if (left.length === 0 || Date.now() > deadline) return left.map((p) => `${p.pid} ${p.args}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 function childPids(pid: number): number[] {
-  const r = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
-  return r.stdout
-    .split('\n')
-    .map((s) => Number(s.trim()))
-    .filter((n) => Number.isInteger(n) && n > 0);
+  return processes()
+    .filter((p) => p.ppid === pid)
+    .map((p) => p.pid);
 }
 
 export async function startSshd(opts: StartSshdOptions = {}): Promise<Sshd> {

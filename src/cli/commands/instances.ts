@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { formatUsd } from '../../core/cost/meter';
 import { listInstances, terminateOrphans } from '../../core/cost/orphans';
+import { reconcileJobs } from '../../core/jobs/reconcile';
 import { offerSources } from '../../core/offers/sources';
 import { act } from '../action';
 import type { CliContext } from '../context';
@@ -22,7 +23,9 @@ export function registerInstances(program: Command, ctx: () => CliContext): void
       }
       const abort = new AbortController();
       process.once('SIGINT', () => abort.abort());
-      const report = await listInstances(providers, await c.store.list(), abort.signal);
+      // Jobs whose controller died are brought up to date first, so their instances show as orphans.
+      const jobs = await reconcileJobs(c.store, c.home, c.targetFor, c.logger);
+      const report = await listInstances(providers, jobs, abort.signal);
       for (const [p, e] of Object.entries(report.errors)) err.line(`warning: ${p}: ${e}`);
       const result = o.terminateOrphans ? await terminateOrphans(providers, report, abort.signal) : undefined;
       if (o.json) {

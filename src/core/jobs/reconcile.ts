@@ -51,7 +51,8 @@ async function reconcileOne(store: JobStore, home: string, job: JobRecord, targe
   if (!attempt?.handle) {
     // Died before the job was started: nothing runs, so say so instead of showing it active.
     if (job.state === 'PENDING' && job.attempts.length === 0 && Date.now() - Date.parse(job.createdAt) < 60_000) return job;
-    return finalize(store, job.id, { state: 'FAILED', exitCode: null, reason: 'the controller stopped before the job started', now: new Date() });
+    const inst = attempt?.instanceId ? `; ${attempt.offer?.provider ?? 'the provider'} instance ${attempt.instanceId} may still be running (ferry instances shows it)` : '';
+    return finalize(store, job.id, { state: 'FAILED', exitCode: null, reason: `the controller stopped before the job started${inst}`, now: new Date() });
   }
   const target = await targetFor(job.target);
   const running = await target.attach(job, attempt);

@@ -98,6 +98,8 @@ export class CloudTarget implements Target {
       cache: new OfferCache({ dir: offersCacheDir(this.opts.home) }),
       signal,
       logger: this.opts.logger,
+      // A launch goes by live prices and capacity, never a cached list (an ask rents once).
+      refresh: true,
     });
     const avoid = new Set(ctx.avoid ?? []);
     const candidates = result.offers.filter((o) => o.available && !avoid.has(o.id) && this.providerNamed(o.provider));

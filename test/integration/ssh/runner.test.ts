@@ -10,7 +10,7 @@ import { SshPool } from '../../../src/core/remote/pool';
 import { loadSpec } from '../../../src/core/spec';
 import { SshTarget } from '../../../src/core/targets/ssh';
 import { nullLogger } from '../../../src/core/util/logger';
-import { startSshd, type Sshd } from '../../helpers/sshd';
+import { processesMentioning, startSshd, type Sshd } from '../../helpers/sshd';
 
 let s: Sshd;
 let tmp: string;
@@ -47,4 +47,6 @@ test('examples/quickstart runs on ssh:<alias> through the job runner; checkpoint
   assert.ok(final.checkpoints.every((c) => c.locations.some((l) => l.kind === 'remote') && c.locations.some((l) => l.kind === 'local')));
   assert.match(logged, /step/i);
   assert.ok(final.outputs.length >= 1, `outputs: ${final.outputs.join(', ')}`);
+  // quickstart sets budget.max_duration, so a watchdog ran beside it: it is gone too.
+  assert.deepEqual(await processesMentioning(path.join(tmp, 'remote')), []);
 });

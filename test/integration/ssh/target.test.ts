@@ -10,7 +10,7 @@ import type { FerrySpec } from '../../../src/core/spec/types';
 import { SshTarget, type SshRunningJob } from '../../../src/core/targets/ssh';
 import type { TargetContext } from '../../../src/core/targets/target';
 import { nullLogger } from '../../../src/core/util/logger';
-import { startSshd, type Sshd } from '../../helpers/sshd';
+import { processes, processesMentioning, startSshd, type Sshd } from '../../helpers/sshd';
 import { writeTree } from '../../helpers/trees';
 
 let s: Sshd;
@@ -210,16 +210,17 @@ test('stop: TERM to the process group, KILL after the grace; no process is left'
   const rj = (await t.start(ctx())) as SshRunningJob;
   const pid = Number(rj.handle.pid);
   while (!(await readAll(rj)).includes('started')) await new Promise((r) => setTimeout(r, 50));
-  const conn = t.connection();
-  // While it runs, the secret is in no process's command line.
-  const ps = await conn.run('ps -eo pgid=,args=');
-  assert.ok(ps.split('\n').some((l) => l.trim().startsWith(`${pid} `)), 'the job runs in its own process group');
-  assert.ok(!ps.includes('sk-live-do-not-leak-123'), 'no secret on a command line');
+  // The "remote" is this machine: its process table is read directly (/proc, no ps needed).
+  // While it runs, the job has its own process group and no secret is on any command line.
+  const before = processes();
+  assert.ok(before.filter((p) => p.pgid === pid).length >= 3, 'the job runs in its own process group');
+  assert.ok(!before.some((p) => p.args.includes('sk-live-do-not-leak-123')), 'no secret on a command line');
   const t0 = Date.now();
   await rj.stop(1000);
   assert.ok(Date.now() - t0 >= 900, 'the grace was given');
-  const after = await conn.run('ps -eo pgid=,args=');
-  assert.ok(!after.split('\n').some((l) => l.trim().startsWith(`${pid} `)), `no process left in group ${pid}:\n${after}`);
+  const left = processes().filter((p) => p.pgid === pid);
+  assert.deepEqual(left, [], `no process left in group ${pid}`);
+  assert.deepEqual(await processesMentioning(String(rj.handle.runAbs)), []);
   const exit = await rj.wait();
   assert.equal(exit.step, 'run');
   assert.ok(exit.exitCode === null || exit.exitCode === 143, `ended by the stop: ${JSON.stringify(exit)}`);
@@ -265,6 +266,16 @@ test('budget.max_duration is enforced on the remote by the watchdog, with no con
   assert.ok(Date.now() - t0 < 30_000);
   assert.equal(exit.exitCode, 143);
   assert.equal(await fs.readFile(path.join(String(rj.handle.runAbs), 'meta', 'watchdog'), 'utf8'), 'max_duration\n');
+  assert.deepEqual(await processesMentioning(String(rj.handle.runAbs)), [], 'the watchdog left with the job');
+});
+
+test('a finished job leaves no supervisor or watchdog behind', async () => {
+  const { ctx } = await makeJob({ 'job.sh': 'echo quick' }, { budget: { max_duration: 600 } });
+  const t = target();
+  await t.sync(ctx());
+  const rj = (await t.start(ctx())) as SshRunningJob;
+  assert.equal((await rj.wait()).exitCode, 0);
+  assert.deepEqual(await processesMentioning(String(rj.handle.runAbs)), []);
 });
 
 test('checkpoints are listed and pulled home while the job still runs', async () => {
