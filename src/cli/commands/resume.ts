@@ -1,17 +1,12 @@
 import type { Command } from 'commander';
 import { isTerminal } from '../../core/jobs/stateMachine';
-import type { CheckpointRecord, JobRecord } from '../../core/jobs/types';
+import { latestCheckpoint } from '../../core/checkpoints/restore';
+import type { CheckpointRecord } from '../../core/jobs/types';
 import { UserError } from '../../core/util/errors';
 import type { CliContext } from '../context';
 import { act } from '../action';
 import { exitCodeOf, printSummary, runForeground, spawnController } from '../foreground';
 import { err, out } from '../io';
-
-/** The newest checkpoint that has a local copy: highest step, then latest time. */
-export function latestCheckpoint(job: JobRecord): CheckpointRecord | undefined {
-  const usable = job.checkpoints.filter((c) => c.locations.some((l) => l.kind === 'local'));
-  return usable.sort((a, b) => (a.step ?? -1) - (b.step ?? -1) || Date.parse(a.createdAt) - Date.parse(b.createdAt)).pop();
-}
 
 export function registerResume(program: Command, ctx: () => CliContext): void {
   program

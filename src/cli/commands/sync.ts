@@ -3,6 +3,7 @@ import { SshPool } from '../../core/remote/pool';
 import type { HostKeyPrompt } from '../../core/remote/connection';
 import { syncTree, type SyncProgress, type SyncSummary } from '../../core/sync/sync';
 import type { Endpoint } from '../../core/sync/endpoints';
+import { isS3Uri, syncLocalToS3, syncS3ToLocal, type SyncProgress as S3SyncProgress } from '../../core/s3/index';
 import { UserError } from '../../core/util/errors';
 import type { CliContext } from '../context';
 import { act } from '../action';
@@ -60,20 +61,20 @@ function summaryLine(s: SyncSummary): string {
   return `synced ${s.from} -> ${s.to}: ${parts.join(', ')} in ${(s.durationMs / 1000).toFixed(1)} s (${formatBytes(s.rate)}/s)`;
 }
 
-export function registerSync(program: Command, _ctx: () => CliContext): void {
+export function registerSync(program: Command, ctx: () => CliContext): void {
   program
     .command('sync')
-    .description('copy a folder to or from an SSH host (ALIAS:path), only what changed')
-    .argument('<src>', 'local path or ALIAS:path')
-    .argument('<dst>', 'local path or ALIAS:path')
+    .description('copy a folder to or from an SSH host (ALIAS:path) or S3 (s3://bucket/prefix), only what changed')
+    .argument('<src>', 'local path, ALIAS:path or s3://bucket/prefix')
+    .argument('<dst>', 'local path, ALIAS:path or s3://bucket/prefix')
     .option('--delete', 'mirror: delete what the source lacks (never what ignore rules exclude)')
     .option('--exclude <pattern...>', 'gitignore-style patterns to leave out')
     .option('--no-ignore-files', 'do not honour .gitignore/.ferryignore in the source')
     .option('--dry-run', 'show what would change, change nothing')
-    .option('--accept-new-host-key', 'trust an unknown host key (added to known_hosts)')
     .option('--json', 'print the summary as JSON')
     .action(
-      act(async (srcArg: string, dstArg: string, o: { delete?: boolean; exclude?: string[]; ignoreFiles?: boolean; dryRun?: boolean; acceptNewHostKey?: boolean; json?: boolean }) => {
+      act(async (srcArg: string, dstArg: string, o: { delete?: boolean; exclude?: string[]; ignoreFiles?: boolean; dryRun?: boolean; json?: boolean }) => {
+        if (isS3Uri(srcArg) || isS3Uri(dstArg)) return syncS3(srcArg, dstArg, o);
         const src = parseEndpointArg(srcArg);
         const dst = parseEndpointArg(dstArg);
         if ('local' in src === 'local' in dst) {
@@ -81,7 +82,7 @@ export function registerSync(program: Command, _ctx: () => CliContext): void {
         }
         const pool = new SshPool({
           // Without a terminal there is nobody to ask: an unknown key is refused with a hint.
-          confirmHostKey: o.acceptNewHostKey
+          confirmHostKey: ctx().acceptNewHostKeys
             ? async () => true
             : process.stdin.isTTY && process.stderr.isTTY
               ? (p: HostKeyPrompt) => confirm(`The authenticity of host ${p.alias} (${p.host}) can't be established.\n${p.keyType} key fingerprint is ${p.fingerprint}.\nTrust it and add it to ${p.knownHostsPath}?`, false)
@@ -116,4 +117,45 @@ export function registerSync(program: Command, _ctx: () => CliContext): void {
         }
       }),
     );
+}
+
+function s3ProgressLine(p: S3SyncProgress): string {
+  const eta = p.etaSeconds === undefined ? '' : `  ETA ${Math.ceil(p.etaSeconds)}s`;
+  return `${p.phase}: ${p.filesDone}/${p.filesTotal} files  ${formatBytes(p.bytesDone)}/${formatBytes(p.bytesTotal)}  ${formatBytes(p.bytesPerSecond)}/s${eta}`;
+}
+
+/** Local folder <-> s3://bucket/prefix: credentials and endpoint from the AWS environment. */
+async function syncS3(srcArg: string, dstArg: string, o: { delete?: boolean; exclude?: string[]; ignoreFiles?: boolean; dryRun?: boolean; json?: boolean }): Promise<number> {
+  if (isS3Uri(srcArg) === isS3Uri(dstArg)) throw new UserError(`ferry sync needs one local path and one s3:// URI (got "${srcArg}" and "${dstArg}")`);
+  if ('alias' in parseEndpointArg(isS3Uri(srcArg) ? dstArg : srcArg)) {
+    throw new UserError('ferry sync copies S3 to or from a local folder; to reach an SSH host, sync to a local folder first');
+  }
+  if (o.dryRun) throw new UserError('--dry-run is not supported for S3 yet');
+  const ac = new AbortController();
+  const onSigint = (): void => ac.abort();
+  process.once('SIGINT', onSigint);
+  const live = err.isTTY && !o.json;
+  const opts = {
+    delete: o.delete,
+    exclude: o.exclude,
+    ignoreFiles: o.ignoreFiles,
+    signal: ac.signal,
+    onProgress: live ? (p: S3SyncProgress) => process.stderr.write(`\r\u001b[2K${s3ProgressLine(p)}`) : undefined,
+  };
+  try {
+    const summary = isS3Uri(dstArg) ? await syncLocalToS3(srcArg, dstArg, opts) : await syncS3ToLocal(srcArg, dstArg, opts);
+    if (live) process.stderr.write('\r\u001b[2K');
+    if (o.json) out.json({ from: srcArg, to: dstArg, ...summary });
+    else {
+      const moved = summary.uploaded + summary.downloaded;
+      err.line(
+        moved === 0 && summary.deleted === 0
+          ? `${dstArg} is up to date (${summary.skipped} files checked in ${summary.seconds.toFixed(1)} s)`
+          : `synced ${srcArg} -> ${dstArg}: ${moved} files (${formatBytes(summary.bytes)}), ${summary.deleted} deleted, ${summary.skipped} unchanged in ${summary.seconds.toFixed(1)} s`,
+      );
+    }
+    return 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
 }

@@ -1,6 +1,9 @@
 import { promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
+import { mirrorCheckpoint, pruneMirror } from '../checkpoints/mirror';
+import { ensureLocalCheckpoint, latestCheckpoint } from '../checkpoints/restore';
+import type { S3ClientOptions } from '../s3/index';
 import { BudgetGuard, IdleDetector, type Notice, type StopVerdict } from '../cost/budget';
 import { jobCost, summarizeCost } from '../cost/meter';
 import type { ExitStatus, RunningJob, Target, TargetContext } from '../targets/target';
@@ -48,6 +51,8 @@ export interface RunnerOptions {
   warnFraction?: number;
   /** How often to sample GPU utilization for autostop (default 10 s; FERRY_GPU_SAMPLE_MS). */
   gpuSampleMs?: number;
+  /** S3 endpoint and credentials for `checkpoints.mirror` (default: the AWS environment). */
+  s3?: S3ClientOptions;
 }
 
 const DEFAULT_POLL_MS = 250;
@@ -114,7 +119,7 @@ async function driveJob(jobId: string, opts: RunnerOptions, first: RunningJob | 
       // Recovery: end this attempt, then start the next one from the freshest checkpoint.
       const lost = job.attempts[job.attempts.length - 1];
       if (lost?.offer) avoid.push(lost.offer.id);
-      resumeFrom = latestLocalCheckpoint(job)?.name ?? resumeFrom;
+      resumeFrom = latestCheckpoint(job)?.name ?? resumeFrom;
       const recovering = await opts.store.transition(jobId, 'RECOVERING', {
         message: `${outcome.reason}; attempt ${job.attempts.length + 1} of ${retry.max_attempts}${resumeFrom ? ` from ${resumeFrom}` : ''}`,
         patch: (r) => {
@@ -137,12 +142,6 @@ async function driveJob(jobId: string, opts: RunnerOptions, first: RunningJob | 
   }
 }
 
-/** The newest checkpoint with a local copy: highest step, then latest time. */
-export function latestLocalCheckpoint(job: JobRecord): CheckpointRecord | undefined {
-  const usable = job.checkpoints.filter((c) => c.locations.some((l) => l.kind === 'local'));
-  return [...usable].sort((a, b) => (a.step ?? -1) - (b.step ?? -1) || Date.parse(a.createdAt) - Date.parse(b.createdAt)).pop();
-}
-
 /** Creates the attempt record, then provision, sync and start. */
 async function startAttempt(
   jobId: string,
@@ -155,6 +154,11 @@ async function startAttempt(
   const signal = opts.signal ?? new AbortController().signal;
   let job = await store.get(jobId);
   if (!job) throw new FerryError(`job ${jobId} not found`);
+  if (resumeFrom) {
+    // Resume from the freshest copy Ferry can reach: the local one, else the S3 mirror's.
+    const ck = job.checkpoints.find((c) => c.name === resumeFrom);
+    if (ck) await ensureLocalCheckpoint(opts.home, job, ck, opts.logger);
+  }
   const attempt: AttemptRecord = {
     n: job.attempts.length + 1,
     target: target.ref,
@@ -308,6 +312,34 @@ async function followAttempt(jobId: string, running: RunningJob, opts: RunnerOpt
     for (const c of fresh) await store.appendEvent(jobId, { type: 'checkpoint', message: `${c.name}${c.step !== undefined ? ` (step ${c.step})` : ''}` });
     for (const p of pruned) await fs.rm(p, { recursive: true, force: true });
     opts.onUpdate?.(job);
+    const mirror = job.spec.checkpoints.mirror;
+    if (mirror) {
+      for (const c of fresh) {
+        const local = c.locations.find((l) => l.kind === 'local')?.uri;
+        if (local) mirrors = mirrors.then(() => mirrorOne(mirror, c.name, local));
+      }
+    }
+  };
+
+  // S3 uploads run one after another beside the loop, so a large checkpoint never stalls the
+  // log; the attempt waits for them before it ends.
+  let mirrors: Promise<void> = Promise.resolve();
+  const mirrorOne = async (mirror: string, name: string, localPath: string) => {
+    try {
+      const uri = await mirrorCheckpoint({ localPath, name, mirror, jobId, logger: opts.logger, s3: opts.s3 });
+      job = await store.update(jobId, (r) => {
+        const rec = r.checkpoints.find((c) => c.name === name);
+        if (rec && !rec.locations.some((l) => l.kind === 's3')) rec.locations.push({ kind: 's3', uri });
+      });
+      const keep = job.spec.checkpoints.keep;
+      if (keep) {
+        const keepNames = job.checkpoints.slice(-keep).map((c) => c.name);
+        await pruneMirror({ mirror, jobId, keepNames, logger: opts.logger, s3: opts.s3 });
+      }
+      opts.onUpdate?.(job);
+    } catch (e) {
+      opts.logger.warn(`could not mirror checkpoint ${name} to ${mirror}: ${errorMessage(e)}`);
+    }
   };
 
   let failures = 0;
@@ -414,6 +446,7 @@ async function followAttempt(jobId: string, running: RunningJob, opts: RunnerOpt
   if (waitErr && !exit) throw waitErr;
   await drainLog().catch(() => undefined);
   await collectCheckpoints(true).catch((e) => opts.logger.warn(`checkpoints: ${errorMessage(e)}`));
+  await mirrors;
   const outputs = await running.fetchOutputs(outputsDir(opts.home, jobId)).catch((e) => {
     opts.logger.warn(`outputs: ${errorMessage(e)}`);
     return [] as string[];
@@ -498,13 +531,14 @@ export async function finalize(
 export function pruneCheckpointRecords(job: JobRecord): string[] {
   const keep = job.spec.checkpoints.keep;
   if (!keep) return [];
-  const withLocal = job.checkpoints.filter((c) => c.locations.some((l) => l.kind === 'local'));
-  const drop = withLocal.slice(0, Math.max(0, withLocal.length - keep));
+  // Every place: the local copies are deleted here, the S3 copies by pruneMirror (same rule:
+  // the newest `keep` names), remote copies go with the instance.
+  const drop = job.checkpoints.slice(0, Math.max(0, job.checkpoints.length - keep));
   const paths: string[] = [];
   for (const c of drop) {
     for (const l of c.locations) if (l.kind === 'local') paths.push(l.uri);
-    c.locations = c.locations.filter((l) => l.kind !== 'local');
+    c.locations = c.locations.filter((l) => l.kind !== 'local' && l.kind !== 's3');
   }
-  job.checkpoints = job.checkpoints.filter((c) => c.locations.length > 0);
+  job.checkpoints = job.checkpoints.filter((c) => !drop.includes(c));
   return paths;
 }
