@@ -10,6 +10,7 @@ import type { ExitStatus, RunningJob, Target, TargetContext } from '../targets/t
 import type { RetryEvent } from '../spec/types';
 import { CancelledError, FerryError, InstanceLostError, errorMessage, isCancelled } from '../util/errors';
 import type { Logger } from '../util/logger';
+import { materializeS3Data } from './dataSources';
 import { attemptDir, checkpointsDir, outputsDir } from './paths';
 import { isTerminal } from './stateMachine';
 import type { JobStore } from './store';
@@ -188,7 +189,8 @@ async function startAttempt(
   try {
     await target.provision(ctx);
     job = await moveTo(store, jobId, 'SYNCING', opts);
-    await target.sync({ ...ctx, job });
+    const data = await materializeS3Data(job.spec.data, { home: opts.home, signal, logger: opts.logger, s3: opts.s3 });
+    await target.sync({ ...ctx, job: { ...job, spec: { ...job.spec, data } } });
     job = await moveTo(store, jobId, 'SETUP', opts);
     running = await target.start({ ...ctx, job });
     const handle = running.handle;

@@ -94,5 +94,14 @@ describe('checkpoints mirrored to S3 (s3rver), keep pruning everywhere, resume f
     assert.deepEqual(readFileSync(path.join(back, 'sub dir', 'naïve é.bin')), Buffer.alloc(3000, 7));
     const bad = await run(['sync', 'gpu-box:data', uri], env);
     assert.equal(bad.code, 2);
+
+    // The same prefix as a job's data source: pulled through the controller into the run dir.
+    const proj = path.join(t.home, 'uses-data');
+    mkdirSync(proj, { recursive: true });
+    writeFileSync(path.join(proj, 'ferry.yaml'), `name: uses-data\ndata: [{from: "${uri}", to: inputs}]\nrun: cat inputs/f3.txt; ls "inputs/sub dir"\n`);
+    const job = await run(['run', proj, '--json'], env);
+    assert.equal(job.code, 0, job.stderr);
+    assert.match(job.stderr, /^changed$/m);
+    assert.match(job.stderr, /naïve é\.bin/);
   });
 });
