@@ -12,11 +12,13 @@ import { UserError, errorMessage } from './util/errors';
  *   monthly_budget: 200          # USD; a launch that could pass it needs --yes, reaching it stops jobs
  *   local_price_per_hour: 0      # what an hour on this machine costs
  *   ssh_prices: {gpu-box: 0.40}  # $/hour of your own SSH hosts, by alias
+ *   slurm_prices: {login: 0.5}  # $/GPU-hour of Slurm clusters, by login-node alias
  */
 export const configSchema = z.strictObject({
   monthly_budget: z.number().positive().optional(),
   local_price_per_hour: z.number().min(0).optional(),
   ssh_prices: z.record(z.string(), z.number().min(0)).optional(),
+  slurm_prices: z.record(z.string(), z.number().min(0)).optional(),
   budget_warn_fraction: z.number().gt(0).lt(1).optional(),
 });
 
@@ -24,6 +26,8 @@ export interface FerryConfig {
   monthlyBudget?: number;
   localPricePerHour: number;
   sshPrices: Record<string, number>;
+  /** $/GPU-hour of Slurm clusters, by login-node alias (default 0: clusters you do not pay by the hour). */
+  slurmPrices: Record<string, number>;
   /** Fraction of a budget at which Ferry warns (default 0.8). */
   budgetWarnFraction: number;
 }
@@ -71,6 +75,7 @@ export async function loadConfig(home: string, env: NodeJS.ProcessEnv = process.
     ...(monthly !== undefined && monthly > 0 ? { monthlyBudget: monthly } : {}),
     localPricePerHour: envNumber(env, 'FERRY_LOCAL_PRICE_PER_HOUR') ?? raw.local_price_per_hour ?? 0,
     sshPrices: raw.ssh_prices ?? {},
+    slurmPrices: raw.slurm_prices ?? {},
     budgetWarnFraction: raw.budget_warn_fraction ?? 0.8,
   };
 }

@@ -5,6 +5,7 @@ import type { FerryConfig } from '../core/config';
 import { ferryHome } from '../core/jobs/paths';
 import { JobStore } from '../core/jobs/store';
 import type { JobRecord } from '../core/jobs/types';
+import type { HostKeyPrompt } from '../core/remote/connection';
 import type { Target } from '../core/targets/target';
 import type { Logger } from '../core/util/logger';
 import { SpecDiagnostics } from './diagnostics';
@@ -14,6 +15,7 @@ import { JobsModel } from './jobs/jobsModel';
 import { createLogChannel } from './log';
 import { buildOfferSources, OffersModel } from './offers/offersModel';
 import { ProviderKeyStore } from './secrets';
+import { askPassphrase, hostKeyModalConfirmer } from './ssh/prompts';
 import { readSettings, type FerrySettings } from './settings';
 
 /**
@@ -38,6 +40,10 @@ export interface Services {
   /** The CLI's config ($FERRY_HOME/config.yaml), with every Ferry setting the user made on top. */
   config(): Promise<FerryConfig>;
   targetFor(ref: string): Promise<Target>;
+  /** Unknown SSH host keys: a modal with host, key type and fingerprint (shared by targets and sync). */
+  confirmHostKey(p: HostKeyPrompt): Promise<boolean>;
+  /** Encrypted key passphrases: a password box. */
+  passphrase(keyPath: string): Promise<string | undefined>;
   /** Notifications from running jobs (budget, autostop). */
   notify(job: JobRecord, message: string, level: 'info' | 'warning'): void;
 }
@@ -75,7 +81,7 @@ export function createServices(context: vscode.ExtensionContext): Services {
     const { loadConfig } = await import('../core/config');
     const base = await loadConfig(home, env()).catch((err: unknown) => {
       logger.warn(`config.yaml: ${err instanceof Error ? err.message : String(err)}`);
-      return { localPricePerHour: 0, sshPrices: {}, budgetWarnFraction: 0.8 } satisfies FerryConfig;
+      return { localPricePerHour: 0, sshPrices: {}, slurmPrices: {}, budgetWarnFraction: 0.8 } satisfies FerryConfig;
     });
     return {
       ...base,
@@ -85,10 +91,19 @@ export function createServices(context: vscode.ExtensionContext): Services {
       ...(userSet(Settings.budgetWarnFraction) ? { budgetWarnFraction: s.budgetWarnFraction } : {}),
     };
   };
+  const apiKeys = async (): Promise<Partial<Record<CloudProvider, string>>> => {
+    const found: Partial<Record<CloudProvider, string>> = {};
+    for (const p of CLOUD_PROVIDERS) {
+      const k = await keys.get(p);
+      if (k) found[p] = k.key;
+    }
+    return found;
+  };
+  const confirmHostKey = hostKeyModalConfirmer();
   // Loaded on first use: targets pull in ssh2 and the cloud adapters.
   const targetFor = async (ref: string) => {
     const { createTarget } = await import('../core/targets/factory');
-    return createTarget(ref, { home, env: env(), logger, config: await config() });
+    return createTarget(ref, { home, env: env(), logger, config: await config(), apiKeys: await apiKeys(), confirmHostKey, passphrase: askPassphrase });
   };
 
   const jobs = new JobsModel(store, { logger });
@@ -118,11 +133,7 @@ export function createServices(context: vscode.ExtensionContext): Services {
     ttlMs: initial.offersRefreshMinutes * 60_000,
     loadSources: async () => {
       const s = readSettings();
-      const found: Partial<Record<CloudProvider, string>> = {};
-      for (const p of CLOUD_PROVIDERS) {
-        const k = await keys.get(p);
-        if (k) found[p] = k.key;
-      }
+      const found = await apiKeys();
       const sshConfigFile = s.sshConfigFile || process.env.FERRY_SSH_CONFIG || path.join(os.homedir(), '.ssh', 'config');
       return buildOfferSources({ ...s, sshConfigFile }, found, logger, env());
     },
@@ -144,6 +155,8 @@ export function createServices(context: vscode.ExtensionContext): Services {
     env,
     config,
     targetFor,
+    confirmHostKey,
+    passphrase: askPassphrase,
     notify,
   };
 }

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { DEFAULT_FAKE_KEY, startFakeLambda, startFakeVast, type FakeServer } from '../fakes/providers';
+import { startSshd, type Sshd } from '../helpers/sshd';
 import {
   OUTPUT,
   ROOT,
@@ -34,6 +35,9 @@ import {
 const SHOTS = path.join(OUTPUT, 'screenshots');
 let tmp = '';
 let home = '';
+let sshConfig = '';
+let knownHosts = '';
+let sshd: Sshd | undefined;
 let workspace = '';
 let server: CodeServer | undefined;
 let browser: Browser | undefined;
@@ -90,8 +94,11 @@ before(async () => {
   fakes.push(vast, lambda);
   const userDataDir = path.join(tmp, 'user-data');
   const extensionsDir = path.join(tmp, 'extensions');
-  const sshConfig = path.join(tmp, 'ssh_config');
+  sshConfig = path.join(tmp, 'ssh_config');
   writeFileSync(sshConfig, '');
+  // An empty known_hosts: the SSH run below has to ask about the host key.
+  knownHosts = path.join(tmp, 'known_hosts');
+  writeFileSync(knownHosts, '');
   writeUserSettings(userDataDir, {
     'ferry.home': home,
     'ferry.local.pricePerHour': 1.2,
@@ -107,6 +114,9 @@ before(async () => {
     XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'),
     XDG_DATA_HOME: path.join(tmp, 'xdg-data'),
     FERRY_SSH_CONFIG: sshConfig,
+    FERRY_KNOWN_HOSTS: knownHosts,
+    // Run folders of SSH jobs stay in the temp folder, not in this machine's ~/.ferry.
+    FERRY_SSH_REMOTE_BASE: path.join(tmp, 'remote-base'),
   };
   for (const k of ['FERRY_VAST_API_KEY', 'FERRY_RUNPOD_API_KEY', 'FERRY_LAMBDA_API_KEY', 'FERRY_VAST_API_URL', 'FERRY_RUNPOD_API_URL', 'FERRY_LAMBDA_API_URL', 'FERRY_LOCAL_PRICE_PER_HOUR']) delete env[k];
   const vsix = packageVsix(OUTPUT);
@@ -132,6 +142,7 @@ after(async () => {
   const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
   for (const f of tmp ? walk(logs) : []) if (/(Ferry\.log|remoteexthost\.log)$/.test(f)) cpSync(f, path.join(OUTPUT, path.basename(f)));
   await server?.stop();
+  await sshd?.stop();
   for (const f of fakes) await f.close().catch(() => undefined);
   if (tmp) rmSync(tmp, { recursive: true, force: true });
   process.stderr.write(`e2e: ${Math.round((Date.now() - t0) / 1000)} s, screenshots in ${path.relative(ROOT, SHOTS)}\n`);
@@ -263,4 +274,91 @@ test('right-click train.py > Run on Cloud GPU > this machine runs it', async () 
   const jobs = page.locator('.part.sidebar .pane').filter({ has: page.locator('.pane-header[aria-label^="Jobs"]') });
   await waitUntil(async () => (await treeRow(jobs, /^train, SUCCEEDED/).count()) === 2, 15_000, 'two train jobs SUCCEEDED in the tree');
   await shot(page, SHOTS, '11-run-on-cloud-this-machine');
+});
+
+/** The dashboard's document: the webview's outer iframe, then its active frame. */
+function dashboardFrame() {
+  return page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+}
+
+test('Open Cost & Checkpoints Dashboard from the palette: the jobs table and the checkpoint timeline', async () => {
+  await runCommand(page, 'Ferry: Open Cost & Checkpoints Dashboard');
+  const d = dashboardFrame();
+  await d.locator('h1', { hasText: 'Cost & Checkpoints' }).waitFor({ timeout: 30_000 });
+  const row = d.locator('tr.job-row', { hasText: 'quickstart' }).first();
+  await row.waitFor({ timeout: 20_000 });
+  assert.match(await row.innerText(), /SUCCEEDED/);
+  await row.click();
+  await waitUntil(async () => (await d.locator('#timeline-title').innerText()) === 'Checkpoints: quickstart', 10_000, 'the timeline of quickstart');
+  const latest = d.locator('li.ckpt.latest');
+  await latest.waitFor({ timeout: 10_000 });
+  assert.equal(await latest.getAttribute('data-checkpoint'), 'ckpt-000060.json');
+  assert.ok((await d.locator('li.ckpt').count()) >= 5, 'every checkpoint in the timeline');
+  await shot(page, SHOTS, '12-dashboard');
+  // Back to the Explorer for the next steps; the panel stays open in its tab.
+  await page.keyboard.press('Escape');
+});
+
+test('right-click train.py > Run on Cloud GPU > an SSH host: the host key is confirmed in a modal and the job reaches SUCCEEDED', async () => {
+  sshd = await startSshd({ alias: 'testbox' });
+  writeFileSync(sshConfig, sshd.configBlock('testbox'));
+  await runCommand(page, 'Ferry: Refresh GPU Offers');
+  const explorer = page.locator('.part.sidebar .explorer-folders-view');
+  const picker = page.locator('.quick-input-widget');
+  const hostRow = picker.locator('.monaco-list-row').filter({ hasText: 'testbox' }).first();
+  // The offers refresh reads the new ssh config; open the picker until it lists the host.
+  await waitUntil(
+    async () => {
+      await showExplorerFile('train.py');
+      await treeRow(explorer, /^train\.py$/).click({ button: 'right' });
+      await clickMenuItem(page, /^Run on Cloud GPU/);
+      await picker.locator('.monaco-list-row').filter({ hasText: 'This machine' }).first().waitFor({ timeout: 20_000 });
+      if ((await hostRow.count()) > 0) return true;
+      await page.keyboard.press('Escape');
+      return false;
+    },
+    30_000,
+    'the SSH host in the target picker',
+  );
+  await shot(page, SHOTS, '13-ssh-target-picker');
+  await hostRow.click();
+  // An own box costs $0/h: no cost confirmation, the first modal is the host key's.
+  const dialog = page.locator('.monaco-dialog-box');
+  await dialog.waitFor({ timeout: 30_000 });
+  const text = await dialog.innerText();
+  assert.match(text, /authenticity of host testbox \(\[127\.0\.0\.1\]:\d+\)/);
+  assert.match(text, /ssh-ed25519 key fingerprint is SHA256:[A-Za-z0-9+/]+/);
+  await shot(page, SHOTS, '14-host-key-modal');
+  await dialog.getByRole('button', { name: 'Trust and Connect' }).click();
+  await waitUntil(async () => jobsOnDisk().some((j) => j.target === 'ssh:testbox' && j.state === 'SUCCEEDED'), 90_000, 'the SSH job to succeed');
+  const onDisk = jobsOnDisk().find((j) => j.target === 'ssh:testbox');
+  assert.ok((onDisk?.checkpoints.length ?? 0) >= 5, 'the SSH job brought its checkpoints home');
+  assert.match(readFileSync(knownHosts, 'utf8'), new RegExp(`^\\[127\\.0\\.0\\.1\\]:${sshd.port} ssh-ed25519 `, 'm'), 'the trusted key went into known_hosts');
+  const jobs = page.locator('.part.sidebar .pane').filter({ has: page.locator('.pane-header[aria-label^="Jobs"]') });
+  await showFerry();
+  await treeRow(jobs, /^train, SUCCEEDED, on ssh:testbox/).waitFor({ timeout: 20_000 });
+  await shot(page, SHOTS, '15-ssh-job-succeeded');
+});
+
+test('Sync Data: the workspace to a folder on the SSH host, with a summary', async () => {
+  assert.ok(sshd, 'the SSH test above started sshd');
+  const dest = path.join(tmp, 'synced-data');
+  await runCommand(page, 'Ferry: Sync Data...');
+  const picker = page.locator('.quick-input-widget');
+  const rows = picker.locator('.monaco-list-row');
+  await rows.filter({ hasText: workspace }).first().waitFor({ timeout: 10_000 });
+  await shot(page, SHOTS, '16-sync-from');
+  await rows.filter({ hasText: workspace }).first().click();
+  await rows.filter({ hasText: 'testbox' }).first().waitFor({ timeout: 10_000 });
+  await rows.filter({ hasText: 'testbox' }).first().click();
+  const input = picker.locator('input[type="text"]');
+  await waitUntil(async () => /path on testbox/.test(await picker.innerText()), 10_000, 'the path box for testbox');
+  await input.fill(dest);
+  await page.keyboard.press('Enter');
+  const done = page.locator('.notifications-toasts').getByText(/Ferry: Synced .* -> testbox:/);
+  await done.first().waitFor({ timeout: 30_000 });
+  assert.match(await done.first().innerText(), /\d+ files \([\d.]+ [KM]?B\) in [\d.]+ s/);
+  assert.equal(readFileSync(path.join(dest, 'quickstart', 'train.py'), 'utf8'), readFileSync(path.join(workspace, 'quickstart', 'train.py'), 'utf8'));
+  await page.locator('.notifications-toasts').getByText(/Ferry: syncing /).waitFor({ state: 'hidden', timeout: 10_000 });
+  await shot(page, SHOTS, '17-sync-summary');
 });

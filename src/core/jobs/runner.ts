@@ -356,7 +356,8 @@ async function followAttempt(jobId: string, running: RunningJob, opts: RunnerOpt
       }
       try {
         await drainLog();
-        if (exit || waitErr) break;
+        // A lost machine is not an end: the loop's top turns it into recovery.
+        if (exit || (waitErr && !(waitErr instanceof InstanceLostError))) break;
         const step = await running.step();
         if (step === 'run' && job.state === 'SETUP') job = await moveTo(store, jobId, 'RUNNING', opts);
         if (Date.now() - lastCheckpointLook >= CHECKPOINT_EVERY_MS) {
@@ -468,11 +469,12 @@ async function followAttempt(jobId: string, running: RunningJob, opts: RunnerOpt
   } else {
     state = 'FAILED';
     reason =
-      st.exitCode === null
+      st.reason ??
+      (st.exitCode === null
         ? `killed${st.signal ? ` by ${st.signal}` : ''}`
         : st.step === 'setup'
           ? `setup failed with exit code ${st.exitCode}`
-          : `exited with code ${st.exitCode}`;
+          : `exited with code ${st.exitCode}`);
   }
   const retryEvent: RetryEvent | undefined = !stopReason && state === 'FAILED' && st.step === 'run' && st.exitCode !== null ? 'error' : undefined;
   return { state, exitCode: st.exitCode, reason, outputs, ...(retryEvent ? { retryEvent } : {}) };

@@ -17,7 +17,7 @@ import { DURATION_EXPECTED, DURATION_PATTERN, parseDuration } from './duration';
 import { parseGpuQuery } from './gpuQuery';
 import { MONEY_PATTERN, parseMoney } from './money';
 import { closestMatch } from './suggest';
-import type { DataMount, FerrySpec, GpuQuery, RetryEvent, SpotPolicy, TargetRef } from './types';
+import type { DataMount, FerrySpec, GpuQuery, RetryEvent, SlurmSpec, SpotPolicy, TargetRef } from './types';
 
 export const SPOT_POLICIES = ['on-demand', 'spot', 'auto'] as const satisfies readonly SpotPolicy[];
 export const RETRY_EVENTS = ['preemption', 'no_capacity', 'error'] as const satisfies readonly RetryEvent[];
@@ -26,7 +26,7 @@ export const TARGET_KEYWORDS = ['local', 'cheapest', ...PROVIDERS] as const;
 
 /** Environment-variable names: what a POSIX shell can export. */
 export const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const TARGET_RE = /^(?:local|cheapest|vast|runpod|lambda|ssh:[^\s:]+)$/;
+const TARGET_RE = /^(?:local|cheapest|vast|runpod|lambda|ssh:[^\s:]+|slurm:[^\s:]+)$/;
 const S3_RE = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](?:\/\S*)?$/;
 
 /** Defaults not tied to the spec's folder (name and target are decided in specSchema). */
@@ -110,6 +110,25 @@ export const FIELD_DOCS: Record<string, FieldDoc> = {
   },
   'resources.providers': { what: 'the clouds to search', expected: 'a list of providers', example: 'providers: [vast, runpod, lambda]' },
   'resources.providers[]': { what: 'a cloud provider', expected: 'vast, runpod or lambda', example: 'providers: [vast, runpod, lambda]' },
+  'resources.nodes': {
+    what: 'the number of nodes (Slurm targets)',
+    expected: 'a whole number of 1 or more',
+    example: 'nodes: 2',
+    more: 'resources.gpu is then the GPUs of each node.',
+  },
+  slurm: {
+    what: 'how the job is submitted to a Slurm cluster',
+    expected: 'a map',
+    example: 'slurm: {partition: gpu, time: 2h}',
+    more: 'Used by target slurm:<alias>, where the alias is the login node in the ssh config.',
+  },
+  'slurm.partition': { what: 'the Slurm partition', expected: 'a partition name', example: 'partition: gpu' },
+  'slurm.account': { what: 'the Slurm account charged', expected: 'an account name', example: 'account: my-lab' },
+  'slurm.qos': { what: 'the Slurm quality of service', expected: 'a QOS name', example: 'qos: normal' },
+  'slurm.constraint': { what: 'node features required (sbatch --constraint)', expected: 'a constraint expression', example: 'constraint: a100&ib' },
+  'slurm.time': { what: 'the time limit of the Slurm job', expected: 'a duration', example: 'time: 2h' },
+  'slurm.options': { what: 'extra sbatch options', expected: 'a list of sbatch options', example: 'options: [--exclusive]' },
+  'slurm.options[]': { what: 'an sbatch option', expected: 'an option starting with -', example: 'options: [--exclusive]' },
   setup: {
     what: 'commands run once before the job',
     expected: 'a command or a list of commands',
@@ -148,7 +167,7 @@ export const FIELD_DOCS: Record<string, FieldDoc> = {
   'retry.max_attempts': { what: 'the most attempts, the first included', expected: 'a whole number of 1 or more', example: 'max_attempts: 3' },
   target: {
     what: 'where the job runs',
-    expected: 'local, cheapest, vast, runpod, lambda or ssh:<alias>',
+    expected: 'local, cheapest, vast, runpod, lambda, ssh:<alias> or slurm:<alias>',
     example: 'target: cheapest',
     more: 'Defaults to cheapest when resources.gpu is set, else local.',
   },
@@ -228,6 +247,37 @@ export const resourcesShape = {
   max_price_per_hour: money('resources.max_price_per_hour').optional(),
   spot: described('resources.spot', z.enum(SPOT_POLICIES)).default(SPEC_DEFAULTS.spot),
   providers: described('resources.providers', z.array(described('resources.providers[]', z.enum(PROVIDERS))).min(1)).optional(),
+  nodes: described('resources.nodes', z.number().int().min(1)).optional(),
+};
+
+/** A Slurm name (partition, account, qos): no spaces or commas, as Slurm itself requires. */
+const slurmName = (path: string, what: string) =>
+  described(
+    path,
+    z
+      .string()
+      .trim()
+      .min(1)
+      .regex(/^[^\s,]+$/, { error: (iss) => `${quoted(iss.input)} is not a ${what} name (no spaces or commas)` }),
+  );
+
+export const slurmShape = {
+  partition: slurmName('slurm.partition', 'partition').optional(),
+  account: slurmName('slurm.account', 'account').optional(),
+  qos: slurmName('slurm.qos', 'QOS').optional(),
+  constraint: nonEmpty('slurm.constraint').optional(),
+  time: duration('slurm.time').optional(),
+  options: described(
+    'slurm.options',
+    z.array(
+      described(
+        'slurm.options[]',
+        z.string().regex(/^--?[A-Za-z]/, {
+          error: (iss) => `${quoted(iss.input)} is not an sbatch option (expected an option starting with -, e.g. --exclusive)`,
+        }),
+      ),
+    ),
+  ).default([]),
 };
 
 export const checkpointsShape = {
@@ -285,14 +335,15 @@ export const topShape = {
   budget: described('budget', z.strictObject(budgetShape)).prefault({}),
   autostop: described('autostop', z.strictObject(autostopShape)).optional(),
   retry: described('retry', z.strictObject(retryShape)).prefault({}),
+  slurm: described('slurm', z.strictObject(slurmShape)).optional(),
   target: described(
     'target',
     z.string().regex(TARGET_RE, {
       error: (iss) => {
         const text = String(iss.input);
-        const near = text.startsWith('ssh') ? undefined : closestMatch(text, TARGET_KEYWORDS);
+        const near = text.startsWith('ssh') || text.startsWith('slurm') ? undefined : closestMatch(text, TARGET_KEYWORDS);
         const fix = near ? `did you mean ${quoted(near)}? ` : '';
-        return `${quoted(iss.input)} is not a target (${fix}expected local, cheapest, vast, runpod, lambda or ssh:<alias>)`;
+        return `${quoted(iss.input)} is not a target (${fix}expected local, cheapest, vast, runpod, lambda, ssh:<alias> or slurm:<alias>)`;
       },
     }),
   ).optional(),
@@ -312,6 +363,7 @@ export const KNOWN_KEYS: Record<string, readonly string[]> = {
   budget: Object.keys(budgetShape),
   autostop: Object.keys(autostopShape),
   retry: Object.keys(retryShape),
+  slurm: Object.keys(slurmShape),
   'data[]': ['from', 'to'],
 };
 
@@ -345,6 +397,7 @@ export function normalizeSpec(v: SpecInput, ctx: SpecContext): FerrySpec {
       ...(r.max_price_per_hour !== undefined && { max_price_per_hour: r.max_price_per_hour }),
       spot: r.spot,
       ...(r.providers !== undefined && { providers: unique(r.providers) }),
+      ...(r.nodes !== undefined && { nodes: r.nodes }),
     },
     ...(v.setup !== undefined && { setup: v.setup }),
     run: v.run,
@@ -360,8 +413,20 @@ export function normalizeSpec(v: SpecInput, ctx: SpecContext): FerrySpec {
     },
     ...(v.autostop !== undefined && { autostop: { idle_minutes: v.autostop.idle_minutes, min_gpu_util: v.autostop.min_gpu_util } }),
     retry: { on: unique(v.retry.on), max_attempts: v.retry.max_attempts },
+    ...(v.slurm !== undefined && { slurm: normalizeSlurm(v.slurm) }),
     // The regex in topShape admits only TargetRef strings.
     target: (v.target ?? (r.gpu ? 'cheapest' : 'local')) as TargetRef,
+  };
+}
+
+function normalizeSlurm(s: NonNullable<SpecInput['slurm']>): SlurmSpec {
+  return {
+    ...(s.partition !== undefined && { partition: s.partition }),
+    ...(s.account !== undefined && { account: s.account }),
+    ...(s.qos !== undefined && { qos: s.qos }),
+    ...(s.constraint !== undefined && { constraint: s.constraint }),
+    ...(s.time !== undefined && { time: s.time }),
+    options: s.options,
   };
 }
 
@@ -377,6 +442,14 @@ export function specSchema(ctx: SpecContext): z.ZodType<FerrySpec, unknown> {
           path: ['target'],
           input: t,
           message: `${t} is not in resources.providers (${providers.join(', ')}); add it there or choose another target`,
+        });
+      }
+      if (v.resources.nodes !== undefined && v.resources.nodes > 1 && t && !t.startsWith('slurm:')) {
+        rc.addIssue({
+          code: 'custom',
+          path: ['resources', 'nodes'],
+          input: v.resources.nodes,
+          message: `${v.resources.nodes} nodes need a Slurm target (target: slurm:<alias>); ${t} runs on one machine`,
         });
       }
     })

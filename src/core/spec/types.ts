@@ -18,7 +18,19 @@ export interface GpuQuery {
 
 export type SpotPolicy = 'on-demand' | 'spot' | 'auto';
 export type RetryEvent = 'preemption' | 'no_capacity' | 'error';
-export type TargetRef = 'local' | 'cheapest' | 'vast' | 'runpod' | 'lambda' | `ssh:${string}`;
+export type TargetRef = 'local' | 'cheapest' | 'vast' | 'runpod' | 'lambda' | `ssh:${string}` | `slurm:${string}`;
+
+/** The `slurm:` block: how a job is submitted to a Slurm cluster (target `slurm:<alias>`). */
+export interface SlurmSpec {
+  partition?: string;
+  account?: string;
+  qos?: string;
+  constraint?: string;
+  /** Time limit in seconds (sbatch --time, rounded up to minutes). */
+  time?: number;
+  /** Extra sbatch options, passed as written (each one argument), e.g. `--exclusive`. */
+  options: string[];
+}
 
 export interface DataMount {
   /** Local path (relative to the spec's folder) or s3://bucket/prefix. */
@@ -40,6 +52,8 @@ export interface FerrySpec {
     max_price_per_hour?: number;
     spot: SpotPolicy;
     providers?: string[];
+    /** Nodes for a Slurm job (default 1); resources.gpu is then per node. */
+    nodes?: number;
   };
   setup?: string;
   run: string;
@@ -48,6 +62,7 @@ export interface FerrySpec {
   budget: { max_cost?: number; /** seconds */ max_duration?: number };
   autostop?: { idle_minutes: number; min_gpu_util: number };
   retry: { on: RetryEvent[]; max_attempts: number };
+  slurm?: SlurmSpec;
   target: TargetRef;
 }
 

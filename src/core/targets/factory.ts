@@ -5,6 +5,7 @@ import { UserError } from '../util/errors';
 import type { Logger } from '../util/logger';
 import { CloudTarget } from './cloud';
 import { LocalTarget } from './local';
+import { SlurmTarget } from './slurm';
 import { SshTarget } from './ssh';
 import type { Target } from './target';
 
@@ -38,6 +39,18 @@ export async function createTarget(ref: string, opts: TargetFactoryOptions): Pro
       env: opts.env,
     });
   }
+  if (ref.startsWith('slurm:')) {
+    const alias = ref.slice(6);
+    if (!alias) throw new UserError('target "slurm:" needs the login node\'s host alias, e.g. slurm:cluster');
+    return new SlurmTarget({
+      alias,
+      pricePerGpuHour: slurmPricePerGpuHour(opts, alias),
+      confirmHostKey: opts.confirmHostKey,
+      passphrase: opts.passphrase,
+      logger: opts.logger,
+      env: opts.env,
+    });
+  }
   if (CLOUD_REFS.has(ref)) {
     const env: NodeJS.ProcessEnv = { ...opts.env };
     for (const [name, key] of Object.entries(opts.apiKeys ?? {})) {
@@ -50,5 +63,16 @@ export async function createTarget(ref: string, opts: TargetFactoryOptions): Pro
     }
     return new CloudTarget({ ref, providers, home: opts.home, logger: opts.logger });
   }
-  throw new UserError(`target "${ref}" is not a target`, { hint: 'expected local, ssh:<alias>, vast, runpod, lambda or cheapest' });
+  throw new UserError(`target "${ref}" is not a target`, { hint: 'expected local, ssh:<alias>, slurm:<alias>, vast, runpod, lambda or cheapest' });
+}
+
+/**
+ * A cluster's price per GPU-hour: `slurm_prices: {<alias>: 0.5}` in the config (read as
+ * `slurmPrices` once config.ts carries it), else FERRY_SLURM_PRICE_PER_GPU_HOUR, else 0.
+ */
+function slurmPricePerGpuHour(opts: TargetFactoryOptions, alias: string): number {
+  const fromConfig = (opts.config as { slurmPrices?: Record<string, number> } | undefined)?.slurmPrices?.[alias];
+  if (typeof fromConfig === 'number' && Number.isFinite(fromConfig)) return fromConfig;
+  const env = Number(opts.env.FERRY_SLURM_PRICE_PER_GPU_HOUR);
+  return Number.isFinite(env) && env > 0 ? env : 0;
 }

@@ -34,6 +34,8 @@ export interface ExitStatus {
   signal?: string;
   /** Which step ended the job: the setup command failing, or the run command ending. */
   step: 'setup' | 'run';
+  /** Why it ended, in the target's words, when it knows better than the exit code (a Slurm state). */
+  reason?: string;
 }
 
 /** A detached job on a target. Survives the controller: `attach` can build one again. */
@@ -64,7 +66,7 @@ export interface RunningJob {
 export interface Target {
   /** `local`, `ssh:<alias>`, `vast`... */
   readonly ref: string;
-  readonly kind: 'local' | 'ssh' | 'cloud';
+  readonly kind: 'local' | 'ssh' | 'cloud' | 'slurm';
   /** USD per hour while an attempt runs. */
   pricePerHour(): number;
   /** Acquire the machine (cloud: launch and record the instance id first). Local: no-op. */

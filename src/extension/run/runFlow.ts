@@ -10,7 +10,7 @@ import { CancelledError, UserError } from '../../core/util/errors';
 import type { CommandContext } from '../commands/commandContext';
 import { Commands } from '../ids';
 import { showJobLogTerminal } from '../jobs/logTerminal';
-import { budgetLeftText, estimateCost, targetChoices, type TargetChoice } from './targetChoices';
+import { budgetLeftText, choiceForOffer, estimateCost, pinSpecToOffer, targetChoices, type TargetChoice } from './targetChoices';
 
 export type RunMode = 'cloud' | 'local';
 
@@ -88,12 +88,9 @@ async function offersForPicker(ctx: CommandContext): Promise<Offer[]> {
 
 async function pickTarget(ctx: CommandContext, loaded: LoadedSpec, preset?: Offer): Promise<TargetChoice> {
   const s = ctx.services.settings();
-  const offers = preset ? [preset] : await offersForPicker(ctx);
+  if (preset) return choiceForOffer(loaded.spec, preset);
+  const offers = await offersForPicker(ctx);
   const choices = targetChoices(loaded.spec, offers, { localPricePerHour: s.localPricePerHour });
-  if (preset) {
-    const c = choices.find((x) => x.offer?.id === preset.id) ?? choices.find((x) => x.ref === (preset.provider === 'local' ? 'local' : preset.id));
-    if (c) return c;
-  }
   type Item = vscode.QuickPickItem & { choice?: TargetChoice };
   const own = choices.filter((c) => c.ref === 'local' || c.ref.startsWith('ssh:'));
   const cloud = choices.filter((c) => !(c.ref === 'local' || c.ref.startsWith('ssh:')));
@@ -147,13 +144,15 @@ export async function runFlow(ctx: CommandContext, arg: unknown, mode: RunMode, 
   const target = await ctx.services.targetFor(choice.ref);
   const price = choice.ref === 'local' || choice.ref.startsWith('ssh:') ? target.pricePerHour() : choice.pricePerHour;
   await confirmCost(ctx, loaded, choice, price);
+  // A cloud offer the user picked (here or in the view): the target launches that kind of machine at that price.
+  const spec = choice.offer ? pinSpecToOffer(loaded.spec, choice.offer, choice.pricePerHour) : loaded.spec;
 
   const { gitInfo } = await import('../../core/jobs/git');
   const git = await gitInfo(loaded.spec.workdir);
   const job = await ctx.services.store.create({
     name: loaded.spec.name,
     target: choice.ref,
-    spec: loaded.spec,
+    spec,
     ...(loaded.file ? { specFile: loaded.file } : {}),
     workdir: loaded.spec.workdir,
     ...(git ? { git } : {}),

@@ -119,3 +119,56 @@ export function budgetLeftText(monthlyBudget: number | undefined, monthSpent: nu
   const left = Math.max(0, monthlyBudget - monthSpent);
   return `${formatUsd(left)} left of the ${formatUsd(monthlyBudget)} monthly budget`;
 }
+
+/** The choice for an offer picked in the GPU Offers view ("Run here..."), whether or not the spec's resources ask for it. */
+export function choiceForOffer(spec: FerrySpec, offer: Offer): TargetChoice {
+  if (offer.provider === 'local') {
+    return { ref: 'local', label: '$(vm) This machine', description: formatPrice(offer.pricePerHour), pricePerHour: offer.pricePerHour, offer, fromSpec: spec.target === 'local' };
+  }
+  if (offer.provider === 'ssh') {
+    const ref = offer.id.startsWith('ssh:') ? offer.id : `ssh:${offer.id}`;
+    return { ref, label: `$(remote) ${ref.slice(4)}`, description: formatPrice(offer.pricePerHour), pricePerHour: offer.pricePerHour, offer, fromSpec: spec.target === ref };
+  }
+  const spot = specOfferQuery(spec).spot;
+  const price = spot === true ? (offer.spotPricePerHour ?? offer.pricePerHour) : spot === 'auto' ? Math.min(offer.spotPricePerHour ?? Infinity, offer.pricePerHour) : offer.pricePerHour;
+  return {
+    ref: offer.provider,
+    label: `$(cloud) ${gpuText(offer)}`,
+    description: offerDescription(offer, { spot, withProvider: true }),
+    detail: `${providerLabel(offer.provider)} offer ${offer.id}`,
+    pricePerHour: price,
+    offer,
+    fromSpec: spec.target === offer.provider,
+  };
+}
+
+function isCloudRef(p: string): p is 'vast' | 'runpod' | 'lambda' {
+  return p === 'vast' || p === 'runpod' || p === 'lambda';
+}
+
+/**
+ * The spec a run on a picked cloud offer records: the cloud target chooses among live offers
+ * by the spec's resources, so they are narrowed to this offer's provider, GPU model and count,
+ * and its price (what the user confirmed in the modal) becomes the ceiling, even above the
+ * spec's own: picking the offer was the choice. A cheaper identical machine may still win; a
+ * dearer or different one never does.
+ */
+export function pinSpecToOffer(spec: FerrySpec, offer: Offer, pricePerHour: number): FerrySpec {
+  const provider: string = offer.provider;
+  if (!isCloudRef(provider)) return spec;
+  const ceiling = Math.ceil(Math.round(Math.max(pricePerHour, 0) * 1e6) / 1000) / 1000;
+  const gpu =
+    offer.gpu.count > 0 && offer.gpu.name !== 'unknown'
+      ? { names: [offer.gpu.name], memoryGb: {}, count: { min: offer.gpu.count, max: offer.gpu.count }, raw: `${offer.gpu.name}:${offer.gpu.count}` }
+      : spec.resources.gpu;
+  return {
+    ...spec,
+    target: provider,
+    resources: {
+      ...spec.resources,
+      ...(gpu ? { gpu } : {}),
+      max_price_per_hour: ceiling,
+      providers: [provider],
+    },
+  };
+}

@@ -105,10 +105,50 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
-/** The remote folder a job's attempt runs in, when its target recorded one. */
+/**
+ * The remote folder a job's attempt runs in, when its target recorded one: the SSH target (and
+ * the cloud target over it) records `runAbs`, the run folder, whose `work/` holds the code.
+ */
 export function remoteFolder(attempt: AttemptRecord | undefined): string | undefined {
   const h = attempt?.handle;
+  const run = str(h?.runAbs);
+  if (run) return `${run.replace(/\/+$/, '')}/work`;
   return str(h?.runDir) ?? str(h?.workdir) ?? str(h?.work) ?? str(h?.dir);
+}
+
+/** How to reach a job's machine with OpenSSH, from its attempt's handle. */
+export type SshReach =
+  /** An `ssh:<alias>` job: the alias in the user's ssh config. */
+  | { kind: 'alias'; alias: string }
+  /** A cloud job: the per-instance config file the cloud target wrote, and its Host alias. */
+  | { kind: 'config'; configFile: string; alias: string }
+  /** A cloud job without that file: a Host entry to write into the managed config. */
+  | { kind: 'entry'; entry: SshHostEntry };
+
+/** The alias of an `ssh:` job: the one its attempt recorded, else the target's. */
+export function sshAliasOf(job: JobRecord): string | undefined {
+  if (!job.target.startsWith('ssh:')) return undefined;
+  const h = job.attempts[job.attempts.length - 1]?.handle;
+  return str(h?.alias) ?? (job.target.slice(4) || undefined);
+}
+
+/**
+ * What Open SSH Terminal connects with: the alias for an SSH host; for a cloud instance the
+ * config the cloud target wrote (`sshConfig` + `sshAlias`) when it still exists, else an entry
+ * built from host/port/user/identityFile. Undefined for a local job or one with no machine yet.
+ */
+export function sshReachForJob(job: JobRecord, exists: (file: string) => boolean): SshReach | undefined {
+  if (job.target === 'local') return undefined;
+  const alias = sshAliasOf(job);
+  if (alias) return { kind: 'alias', alias };
+  const h = job.attempts[job.attempts.length - 1]?.handle;
+  const configFile = str(h?.sshConfig);
+  const hostAlias = str(h?.sshAlias);
+  if (configFile && hostAlias && exists(configFile)) return { kind: 'config', configFile, alias: hostAlias };
+  const entry = hostEntryForJob(job, () => {
+    throw new UserError('not an ssh: job');
+  });
+  return entry ? { kind: 'entry', entry } : undefined;
 }
 
 /**
@@ -120,7 +160,7 @@ export function hostEntryForJob(job: JobRecord, resolve: (alias: string) => Reso
   const attempt = job.attempts[job.attempts.length - 1];
   if (job.target === 'local') return undefined;
   if (job.target.startsWith('ssh:')) {
-    const alias = job.target.slice(4);
+    const alias = sshAliasOf(job) ?? job.target.slice(4);
     const h = resolve(alias);
     const jump = h.jump ? `${h.jump.user}@${h.jump.hostname}${h.jump.port !== 22 ? `:${h.jump.port}` : ''}` : undefined;
     return {

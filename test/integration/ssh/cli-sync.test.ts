@@ -29,8 +29,9 @@ function ferrySync(args: string[], env: Record<string, string> = {}): Promise<{ 
     const { registerSync } = require(${JSON.stringify(path.resolve(__dirname, '../../../src/cli/commands/sync.ts'))});
     const { exitState } = require(${JSON.stringify(path.resolve(__dirname, '../../../src/cli/action.ts'))});
     const { reportError } = require(${JSON.stringify(path.resolve(__dirname, '../../../src/cli/io.ts'))});
-    const p = new Command('ferry').exitOverride();
-    registerSync(p, () => { throw new Error('no context needed'); });
+    // As main.ts does: --accept-new-host-key is a global option the context carries.
+    const p = new Command('ferry').option('--accept-new-host-key').exitOverride();
+    registerSync(p, () => ({ acceptNewHostKeys: Boolean(p.opts().acceptNewHostKey) }));
     p.parseAsync(process.argv.slice(1), { from: 'user' }).then(() => { process.exitCode = exitState.code; }, (e) => { process.exitCode = reportError(e); });
   `;
   return new Promise((resolve) => {

@@ -93,9 +93,9 @@ describe('config.yaml', () => {
   it('reads the file, lets the environment win, and reports a bad key', async () => {
     const home = mkdtempSync(path.join(tmpdir(), 'ferry-cfg-'));
     try {
-      assert.deepEqual(await loadConfig(home, {}), { localPricePerHour: 0, sshPrices: {}, budgetWarnFraction: 0.8 });
+      assert.deepEqual(await loadConfig(home, {}), { localPricePerHour: 0, sshPrices: {}, slurmPrices: {}, budgetWarnFraction: 0.8 });
       writeFileSync(path.join(home, 'config.yaml'), 'monthly_budget: 50\nlocal_price_per_hour: 0.1\nssh_prices: {box: 0.4}\n');
-      assert.deepEqual(await loadConfig(home, { FERRY_MONTHLY_BUDGET: '75' }), { monthlyBudget: 75, localPricePerHour: 0.1, sshPrices: { box: 0.4 }, budgetWarnFraction: 0.8 });
+      assert.deepEqual(await loadConfig(home, { FERRY_MONTHLY_BUDGET: '75' }), { monthlyBudget: 75, localPricePerHour: 0.1, sshPrices: { box: 0.4 }, slurmPrices: {}, budgetWarnFraction: 0.8 });
       writeFileSync(path.join(home, 'config.yaml'), 'monthly_budjet: 50\n');
       await assert.rejects(loadConfig(home, {}), /config\.yaml: unknown key "monthly_budjet" \(did you mean "monthly_budget"\?\)/);
       writeFileSync(path.join(home, 'config.yaml'), '');

@@ -43,7 +43,7 @@ describe('ferryJsonSchema', () => {
   it('lists every key and requires only run', () => {
     assert.deepEqual(Object.keys(props), [
       'name', 'workdir', 'exclude', 'data', 'env', 'secrets', 'resources', 'setup', 'run',
-      'checkpoints', 'outputs', 'budget', 'autostop', 'retry', 'target',
+      'checkpoints', 'outputs', 'budget', 'autostop', 'retry', 'slurm', 'target',
     ]);
     assert.deepEqual(schema['required'], ['run']);
   });

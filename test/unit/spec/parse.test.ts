@@ -140,7 +140,7 @@ describe('parseSpecText: bad specs (exact messages)', () => {
     [
       'unknown top-level key, far from any',
       'run: x\nfoo: 1\n',
-      'ferry.yaml:2:1: foo: unknown key (expected one of name, workdir, exclude, data, env, secrets, resources, setup, run, checkpoints, outputs, budget, autostop, retry or target)',
+      'ferry.yaml:2:1: foo: unknown key (expected one of name, workdir, exclude, data, env, secrets, resources, setup, run, checkpoints, outputs, budget, autostop, retry, slurm or target)',
     ],
     [
       'a section key written at the top',
@@ -195,17 +195,17 @@ describe('parseSpecText: bad specs (exact messages)', () => {
     [
       'bad target',
       'run: x\ntarget: aws\n',
-      'ferry.yaml:2:9: target: "aws" is not a target (expected local, cheapest, vast, runpod, lambda or ssh:<alias>)',
+      'ferry.yaml:2:9: target: "aws" is not a target (expected local, cheapest, vast, runpod, lambda, ssh:<alias> or slurm:<alias>)',
     ],
     [
       'misspelt target',
       'run: x\ntarget: cheapst\n',
-      'ferry.yaml:2:9: target: "cheapst" is not a target (did you mean "cheapest"? expected local, cheapest, vast, runpod, lambda or ssh:<alias>)',
+      'ferry.yaml:2:9: target: "cheapst" is not a target (did you mean "cheapest"? expected local, cheapest, vast, runpod, lambda, ssh:<alias> or slurm:<alias>)',
     ],
     [
       'ssh target without an alias',
       'run: x\ntarget: "ssh:"\n',
-      'ferry.yaml:2:9: target: "ssh:" is not a target (expected local, cheapest, vast, runpod, lambda or ssh:<alias>)',
+      'ferry.yaml:2:9: target: "ssh:" is not a target (expected local, cheapest, vast, runpod, lambda, ssh:<alias> or slurm:<alias>)',
     ],
     [
       'target outside the providers',
@@ -303,7 +303,7 @@ describe('parseSpecText: bad specs (exact messages)', () => {
       'several problems, in file order',
       'target: nowhere\nrun: x\nresources: {spot: never}\n',
       [
-        'ferry.yaml:1:9: target: "nowhere" is not a target (expected local, cheapest, vast, runpod, lambda or ssh:<alias>)',
+        'ferry.yaml:1:9: target: "nowhere" is not a target (expected local, cheapest, vast, runpod, lambda, ssh:<alias> or slurm:<alias>)',
         'ferry.yaml:3:19: resources.spot: expected on-demand, spot or auto, got "never" (e.g. spot: auto)',
       ].join('\n'),
     ],

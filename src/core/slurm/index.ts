@@ -1,0 +1,4 @@
+export * from './cost';
+export * from './parse';
+export * from './script';
+export * from './states';
