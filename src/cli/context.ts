@@ -34,7 +34,8 @@ export function cliContext(env: NodeJS.ProcessEnv = process.env): CliContext {
         env,
         logger,
         config: await getConfig(),
-        confirmHostKey: (p) => confirmHostKey(p, ctx.acceptNewHostKeys),
+        // Without a terminal there is nobody to ask: an unknown key is refused, with a hint.
+        confirmHostKey: ctx.acceptNewHostKeys || (process.stdin.isTTY && process.stderr.isTTY) ? (p) => confirmHostKey(p, ctx.acceptNewHostKeys) : undefined,
         passphrase: askPassphrase,
       }),
     config: getConfig,
