@@ -63,14 +63,18 @@ export interface Served {
   close(): Promise<void>;
 }
 
-/** Serves the host's HTML at /<theme> and media/dist/* beside it, on loopback only. */
-export async function serve(): Promise<Served> {
+/**
+ * Serves the host's HTML at /<theme> and media/dist/* beside it, on loopback only.
+ * `distDir` serves another build of the bundle (the benchmark's minified one) at the same URLs.
+ */
+export async function serve(opts: { distDir?: string } = {}): Promise<Served> {
+  const dist = resolve(opts.distDir ?? join(REPO, 'media', 'dist'));
   let origin = '';
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (url.pathname.startsWith('/media/dist/')) {
-      const file = join(REPO, 'media', 'dist', url.pathname.slice('/media/dist/'.length));
-      if (!file.startsWith(join(REPO, 'media', 'dist')) || !existsSync(file)) {
+      const file = join(dist, url.pathname.slice('/media/dist/'.length));
+      if (!file.startsWith(dist) || !existsSync(file)) {
         res.writeHead(404).end();
         return;
       }

@@ -281,7 +281,7 @@ function dashboardFrame() {
   return page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
 }
 
-test('Open Cost & Checkpoints Dashboard from the palette: the jobs table and the checkpoint timeline', async () => {
+test('Open Cost & Checkpoints Dashboard from the palette, and again from the status bar: the jobs table and the checkpoint timeline', async () => {
   await runCommand(page, 'Ferry: Open Cost & Checkpoints Dashboard');
   const d = dashboardFrame();
   await d.locator('h1', { hasText: 'Cost & Checkpoints' }).waitFor({ timeout: 30_000 });
@@ -295,6 +295,21 @@ test('Open Cost & Checkpoints Dashboard from the palette: the jobs table and the
   assert.equal(await latest.getAttribute('data-checkpoint'), 'ckpt-000060.json');
   assert.ok((await d.locator('li.ckpt').count()) >= 5, 'every checkpoint in the timeline');
   await shot(page, SHOTS, '12-dashboard');
+
+  // Close the panel, then the Ferry status bar item opens it again (its command is the dashboard's).
+  const tab = page.locator('.part.editor .tabs-container .tab').filter({ hasText: 'Ferry: Cost & Checkpoints' });
+  await tab.hover();
+  await tab.locator('.tab-actions .action-label').first().click();
+  await tab.waitFor({ state: 'detached', timeout: 10_000 });
+  await page.locator('iframe.webview').waitFor({ state: 'detached', timeout: 10_000 });
+  const item = page.locator('.part.statusbar .statusbar-item').filter({ hasText: /\d running · <?\$/ });
+  await item.first().click();
+  await tab.waitFor({ timeout: 20_000 });
+  assert.match((await tab.getAttribute('class')) ?? '', /\bactive\b/, 'the dashboard is the active editor');
+  await d.locator('h1', { hasText: 'Cost & Checkpoints' }).waitFor({ timeout: 30_000 });
+  await d.locator('tr.job-row', { hasText: 'quickstart' }).first().waitFor({ timeout: 20_000 });
+  assert.ok(await d.locator('tr.job-row').first().isVisible(), 'the jobs table shows in the reopened panel');
+  await shot(page, SHOTS, '12b-dashboard-from-status-bar');
   // Back to the Explorer for the next steps; the panel stays open in its tab.
   await page.keyboard.press('Escape');
 });
