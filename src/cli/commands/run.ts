@@ -15,7 +15,7 @@ export function registerRun(program: Command, ctx: () => CliContext): void {
     .command('run')
     .description('run a script or a ferry.yaml (default: ./ferry.yaml) and follow it')
     .argument('[path]', 'a .py/.sh script, a ferry.yaml, or a folder holding one', '.')
-    .option('-t, --target <target>', 'where to run: local | ssh:<alias> | vast | runpod | lambda | cheapest')
+    .option('-t, --target <target>', 'where to run: local | ssh:<alias> | slurm:<alias> | vast | runpod | lambda | cheapest')
     .option('-d, --detach', 'start the job and return; a background controller follows it')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--json', 'print the job record as JSON on stdout')
@@ -23,8 +23,8 @@ export function registerRun(program: Command, ctx: () => CliContext): void {
       const c = ctx();
       const loaded = await loadSpec(p, { cwd: process.cwd() });
       const target = o.target ?? loaded.spec.target;
-      if (!/^(local|cheapest|vast|runpod|lambda|ssh:[^\s]+)$/.test(target)) {
-        throw new UserError(`--target "${target}" is not a target (expected local, ssh:<alias>, vast, runpod, lambda or cheapest)`);
+      if (!/^(local|cheapest|vast|runpod|lambda|ssh:[^\s]+|slurm:[^\s]+)$/.test(target)) {
+        throw new UserError(`--target "${target}" is not a target (expected local, ssh:<alias>, slurm:<alias>, vast, runpod, lambda or cheapest)`);
       }
       const t = await c.targetFor(target); // fail on an unusable target before a job record exists
       await checkMonthlyBudget(c, t.pricePerHour(), loaded.spec.budget.max_duration, o.yes);

@@ -7,6 +7,7 @@
 import { CancelledError, errorMessage } from '../util/errors';
 import { nullLogger, registerSecret, scrubSecrets, scrubbingLogger, type Logger } from '../util/logger';
 import { ProviderError, type ProviderErrorKind } from './errors';
+import { sleep } from '../util/sleep';
 
 export type FetchFn = typeof fetch;
 
@@ -21,22 +22,7 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 500, maxDelayMs: 20_000 };
 
-/** Waits ms, or rejects with CancelledError as soon as the signal aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.reject(new CancelledError());
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new CancelledError());
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
+export { sleep };
 
 /**
  * Spaces request starts at least `intervalMs` apart (Lambda: "one request per second").

@@ -5,6 +5,7 @@ import type { FerryConfig } from '../config';
 import type { Logger } from '../util/logger';
 import { localMachineOffer, sshHostOffers, staticOfferSource } from './localHosts';
 import { cloudProvidersFromEnv } from './registry';
+import { configuredSlurmSources } from './slurmSource';
 import type { OfferSource, Provider } from './types';
 
 /** FERRY_SSH_CONFIG, else ~/.ssh/config. */
@@ -31,5 +32,5 @@ export function offerSources(o: OfferSourcesOptions): { sources: OfferSource[]; 
     return sshHostOffers(text, { pricePerHour: o.config.sshPrices });
   });
   const local = staticOfferSource('local', () => [localMachineOffer({ pricePerHour: o.config.localPricePerHour })]);
-  return { sources: [...providers, ssh, local], providers };
+  return { sources: [...providers, ssh, ...configuredSlurmSources(o), local], providers };
 }

@@ -8,10 +8,11 @@ import { isLaunchRefusal } from '../offers/errors';
 import type { Instance, Offer, OfferQuery, Provider } from '../offers/types';
 import { ensureFerryKey } from '../remote/ferryKey';
 import type { FerrySpec } from '../spec/types';
-import { CancelledError, InfraError, InstanceLostError, UserError, errorMessage, isCancelled, throwIfAborted } from '../util/errors';
+import { InfraError, InstanceLostError, UserError, errorMessage, isCancelled, throwIfAborted } from '../util/errors';
 import type { Logger } from '../util/logger';
 import { SshTarget } from './ssh';
 import type { ExitStatus, RunningJob, Target, TargetContext } from './target';
+import { sleep } from '../util/sleep';
 
 /**
  * A rented machine: choose the best offer that fits the spec, launch it (recording the attempt
@@ -44,15 +45,6 @@ interface CloudHandle {
   sshConfig: string;
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(new CancelledError());
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      reject(new CancelledError());
-    }, { once: true });
-  });
 
 /** What to ask the providers for, from the spec. */
 export function offerQueryForSpec(spec: FerrySpec, ref: string): OfferQuery {

@@ -4,10 +4,11 @@ import * as path from 'node:path';
 import { attemptDir, checkpointsDir, stagingDir } from '../jobs/paths';
 import type { AttemptRecord, CheckpointRecord, JobRecord } from '../jobs/types';
 import { SUPERVISOR_SCRIPT, parseExitFile, parseStepFile, signalOfExitCode } from '../remote/supervisor';
-import { CancelledError, InfraError, UserError, throwIfAborted } from '../util/errors';
+import { InfraError, UserError, throwIfAborted } from '../util/errors';
 import { sampleLocalGpuUtil } from './gpuUtil';
 import { copyAtomic, copyTree, isTempName, pathSize, stepFromName } from './localFs';
 import type { ExitStatus, RunningJob, Target, TargetContext } from './target';
+import { sleep } from '../util/sleep';
 
 const POLL_MS = 200;
 
@@ -66,19 +67,6 @@ function groupAlive(pgid: number): boolean {
   }
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(new CancelledError());
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new CancelledError());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 
 async function readText(p: string): Promise<string | undefined> {
   return fs.readFile(p, 'utf8').catch(() => undefined);

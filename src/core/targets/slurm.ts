@@ -20,12 +20,13 @@ import { parseSacct, parseSbatchParsable, parseScontrolJob, SACCT_FIELDS, type S
 import { mapSlurmState, type SlurmStateInfo } from '../slurm/states';
 import { slurmPricePerHour } from '../slurm/cost';
 import { syncTree } from '../sync/sync';
-import { CancelledError, InfraError, InstanceLostError, UserError } from '../util/errors';
+import { InfraError, InstanceLostError, UserError } from '../util/errors';
 import { nullLogger, type Logger } from '../util/logger';
 import { shJoin, shQuote } from '../util/quote';
 import { ferryEnv } from './local';
 import { SshRunningJob, SshTarget, envFile } from './ssh';
 import type { ExitStatus, RunningJob, Target, TargetContext } from './target';
+import { sleep } from '../util/sleep';
 
 export interface SlurmTargetOptions {
   /** ssh config alias of the login node. */
@@ -66,19 +67,6 @@ const LOG_CHUNK = 1024 * 1024;
 /** An exit file while Slurm still calls the job active: give Slurm this many polls to say why. */
 const EXIT_FILE_GRACE_POLLS = 4;
 
-const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(new CancelledError());
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(new CancelledError());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 
 /** The signal an ended Slurm state stands for, when the job did not just exit. */
 function signalOfState(slurm: string): string | undefined {

@@ -20,13 +20,14 @@ import { SshPool, sharedPool } from '../remote/pool';
 import { RemoteFs, isNoSuchFile } from '../remote/sftp';
 import { SUPERVISOR_SCRIPT, parseExitFile, parseStepFile, signalOfExitCode } from '../remote/supervisor';
 import { syncTree } from '../sync/sync';
-import { CancelledError, InfraError, UserError, throwIfAborted } from '../util/errors';
+import { InfraError, UserError, throwIfAborted } from '../util/errors';
 import { nullLogger, type Logger } from '../util/logger';
 import { shJoin, shQuote } from '../util/quote';
 import { parseGpuUtilCsv, NVIDIA_SMI_UTIL_ARGS } from './gpuUtil';
 import { ferryEnv } from './local';
 import { isTempName, stepFromName } from './localFs';
 import type { ExitStatus, RunningJob, Target, TargetContext } from './target';
+import { sleep } from '../util/sleep';
 
 export interface SshTargetOptions {
   /** ssh config alias (or `[user@]host[:port]`). */
@@ -66,19 +67,6 @@ const LOG_CHUNK = 1024 * 1024;
 /** A heartbeat that has not moved for this long makes wait() check the process itself. */
 const STALE_HEARTBEAT_MS = 20_000;
 
-const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(new CancelledError());
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(new CancelledError());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 
 /** `export K='v'` lines; keys must be shell names (anything else could inject code). */
 export function envFile(env: Record<string, string>): string {
