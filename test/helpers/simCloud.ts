@@ -32,6 +32,8 @@ export async function startSimCloud(opts: { home: string; remoteBase: string; bo
     onTerminate: async (info) => {
       await machines.get(info.id)?.stop();
       machines.delete(info.id);
+      // The host is free again once its instance is terminated: its ask can be rented anew.
+      vast.state.rented.delete(Number(info.offer));
     },
   })) as FakeServer<FakeVastState>;
   return {

@@ -231,7 +231,8 @@ export class CloudTarget implements Target {
       sshConfig: h.sshConfig,
     };
     this.ssh = this.sshTarget(ch);
-    return this.wrap(await this.ssh.attach(job, attempt), attempt);
+    // The SSH part of the handle is the SSH target's own (it checks for its kind).
+    return this.wrap(await this.ssh.attach(job, { ...attempt, handle: { ...h, kind: 'ssh' } }), attempt);
   }
 
   private wrap(inner: RunningJob, attempt: AttemptRecord): RunningJob {

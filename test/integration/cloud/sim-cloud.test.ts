@@ -125,6 +125,50 @@ describe('the simulated cloud: provision, run over SSH, bring checkpoints home, 
     assert.match(events, /"to":"RECOVERING"/);
   });
 
+  it('a job that reaches its max_cost: a final checkpoint comes home, the instance is terminated, STOPPED_BY_BUDGET', async () => {
+    // The job writes a checkpoint when asked to stop (SIGTERM), as a training script should.
+    const dir = path.join(work, 'spender');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      path.join(dir, 'ferry.yaml'),
+      [
+        'name: spender',
+        'target: vast',
+        'budget: {max_cost: 0.0004}',
+        'run: |',
+        '  mkdir -p "$FERRY_CHECKPOINT_DIR"',
+        '  trap \'echo final > "$FERRY_CHECKPOINT_DIR/.f" && mv "$FERRY_CHECKPOINT_DIR/.f" "$FERRY_CHECKPOINT_DIR/final-1.txt"; echo saved-final; exit 143\' TERM',
+        '  echo spending; while :; do sleep 0.2; done',
+        '',
+      ].join('\n'),
+    );
+    const r = await run(['run', dir, '--json'], env);
+    const job = JSON.parse(r.stdout) as JobRecord;
+    assert.equal(job.state, 'STOPPED_BY_BUDGET', r.stderr);
+    assert.match(job.error ?? '', /max_cost/);
+    assert.ok(job.cost >= 0.0004, `cost ${job.cost}`);
+    assert.match(r.stderr, /warning: spender has spent .* of its \$0\.00 budget|warning: spender: reached budget\.max_cost/);
+    const final = job.checkpoints.find((c) => c.name === 'final-1.txt');
+    assert.ok(final?.locations.some((l) => l.kind === 'local'), 'the final checkpoint came home');
+    assert.equal(cloud.live(), 0, 'the instance is terminated');
+  });
+
+  it('a killed controller: a new one reattaches, no second instance is launched, the log has no gap', async () => {
+    const before = cloud.vast.state.launched.length;
+    const dir = path.join(work, 'reattach');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'ferry.yaml'), 'name: cloud-ticks\ntarget: vast\nrun: for i in $(seq 1 10); do echo "tick $i"; sleep 0.3; done\n');
+    const p = ferry(['run', dir], env);
+    await waitFor(() => (/tick 2/.test(p.output()) ? true : undefined), 60_000, 'tick 2');
+    p.child.kill('SIGKILL');
+    await p.done;
+    const follow = await run(['logs', '-f', 'cloud-ticks'], env);
+    assert.equal(follow.code, 0, follow.stderr);
+    assert.deepEqual(follow.stdout.match(/tick \d+/g), Array.from({ length: 10 }, (_, i) => `tick ${i + 1}`));
+    assert.equal(cloud.vast.state.launched.length, before + 1, 'exactly one instance for the job');
+    assert.equal(cloud.live(), 0, 'and it is terminated once the job ends');
+  });
+
   it('a crash between launch and SSH leaves an orphan that ferry instances reports and --terminate-orphans ends', async () => {
     // Instances never become reachable, so the controller is still waiting when it is killed.
     const slow = await startSimCloud({ home: t.home, remoteBase: path.join(t.home, 'remote'), bootPolls: 1_000_000 });
