@@ -11,6 +11,18 @@ import { sleep } from '../util/sleep';
 
 export type FetchFn = typeof fetch;
 
+/** What every provider adapter takes; each adds its own knobs. */
+export interface AdapterOptions {
+  apiKey?: string;
+  /** FERRY_<PROVIDER>_API_URL, else the provider's public API. */
+  baseUrl?: string;
+  fetch?: FetchFn;
+  logger?: Logger;
+  now?: () => Date;
+  retry?: Partial<RetryPolicy>;
+  timeoutMs?: number;
+}
+
 export interface RetryPolicy {
   /** Tries in all, the first included. */
   attempts: number;

@@ -9,23 +9,14 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { isCancelled } from '../util/errors';
 import { canonicalGpuName, gpuVendor, lookupGpu, snapGpuMemoryGb } from '../util/gpuNames';
-import type { Logger } from '../util/logger';
 import { ProviderError } from './errors';
-import { genericDescription, MinIntervalLimiter, ProviderHttp, type ErrorDescription, type FetchFn, type RetryPolicy } from './http';
+import { genericDescription, MinIntervalLimiter, ProviderHttp, type AdapterOptions, type ErrorDescription } from './http';
 import { drop, logDropped, parseItems, parseResponse, samePublicKey, validPrice, type Dropped } from './parse';
 import type { Instance, InstanceStatus, LaunchOptions, Offer, OfferGpu, OfferList, OfferQuery, Provider } from './types';
 
 export const LAMBDA_DEFAULT_URL = 'https://cloud.lambda.ai';
 
-export interface LambdaOptions {
-  apiKey?: string;
-  /** FERRY_LAMBDA_API_URL, else https://cloud.lambda.ai. */
-  baseUrl?: string;
-  fetch?: FetchFn;
-  logger?: Logger;
-  now?: () => Date;
-  retry?: Partial<RetryPolicy>;
-  timeoutMs?: number;
+export interface LambdaOptions extends AdapterOptions {
   /** Spacing of all requests; Lambda documents one per second. */
   minIntervalMs?: number;
   /** Spacing of launches; Lambda documents one per 12 s. */

@@ -8,9 +8,8 @@
 import { z } from 'zod';
 import { UNBOUNDED_COUNT } from '../spec/gpuQuery';
 import { canonicalGpuName, gpuVendor, snapGpuMemoryGb } from '../util/gpuNames';
-import type { Logger } from '../util/logger';
 import { ProviderError, type ProviderErrorKind } from './errors';
-import { genericDescription, ProviderHttp, type ErrorDescription, type FetchFn, type RetryPolicy } from './http';
+import { genericDescription, ProviderHttp, type AdapterOptions, type ErrorDescription } from './http';
 import { drop, logDropped, parseItems, parseResponse, validPrice, type Dropped } from './parse';
 import type { Instance, InstanceStatus, LaunchOptions, Offer, OfferList, OfferQuery, Provider } from './types';
 
@@ -22,15 +21,7 @@ const DEFAULT_COUNTS = [1, 2, 4, 8];
 const MAX_COUNTS = 8;
 const DEFAULT_DISK_GB = 50;
 
-export interface RunpodOptions {
-  apiKey?: string;
-  /** FERRY_RUNPOD_API_URL, else https://api.runpod.io (the GraphQL endpoint is /graphql under it). */
-  baseUrl?: string;
-  fetch?: FetchFn;
-  logger?: Logger;
-  now?: () => Date;
-  retry?: Partial<RetryPolicy>;
-  timeoutMs?: number;
+export interface RunpodOptions extends AdapterOptions {
   /** List spot prices and allow spot launches (legacy at RunPod). Default false. */
   spot?: boolean;
   image?: string;

@@ -9,9 +9,8 @@ import { z } from 'zod';
 import { UNBOUNDED_COUNT } from '../spec/gpuQuery';
 import { isCancelled } from '../util/errors';
 import { canonicalGpuName, gpuVendor, snapGpuMemoryGb } from '../util/gpuNames';
-import type { Logger } from '../util/logger';
 import { ProviderError } from './errors';
-import { genericDescription, ProviderHttp, type ErrorDescription, type FetchFn, type RetryPolicy } from './http';
+import { genericDescription, ProviderHttp, type AdapterOptions, type ErrorDescription } from './http';
 import {
   decodeNameAndLabels,
   drop,
@@ -29,15 +28,7 @@ import type { Instance, InstanceStatus, LaunchOptions, Offer, OfferList, OfferQu
 export const VAST_DEFAULT_URL = 'https://console.vast.ai';
 const DEFAULT_IMAGE = 'pytorch/pytorch:2.4.0-cuda12.4-cudnn9-runtime';
 
-export interface VastOptions {
-  apiKey?: string;
-  /** FERRY_VAST_API_URL, else https://console.vast.ai. */
-  baseUrl?: string;
-  fetch?: FetchFn;
-  logger?: Logger;
-  now?: () => Date;
-  retry?: Partial<RetryPolicy>;
-  timeoutMs?: number;
+export interface VastOptions extends AdapterOptions {
   /** Most offers one search returns. */
   limit?: number;
   image?: string;
