@@ -30,6 +30,7 @@ export const Commands = {
   groupOffersByProvider: 'ferry.groupOffersByProvider',
   showJobsView: 'ferry.showJobsView',
   showLog: 'ferry.showLog',
+  showNodeLog: 'ferry.showNodeLog',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
@@ -42,6 +43,7 @@ export const DashboardIds = {
 /** Commands contributed but hidden from the palette (they need a tree node). */
 export const NODE_ONLY_COMMANDS: ReadonlySet<CommandId> = new Set<CommandId>([
   Commands.runOnOffer,
+  Commands.showNodeLog,
   Commands.resumeFromCheckpoint,
   Commands.clearOffersFilter,
   Commands.groupOffersByGpu,

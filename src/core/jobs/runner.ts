@@ -360,6 +360,17 @@ async function followAttempt(jobId: string, running: RunningJob, opts: RunnerOpt
         if (exit || (waitErr && !(waitErr instanceof InstanceLostError))) break;
         const step = await running.step();
         if (step === 'run' && job.state === 'SETUP') job = await moveTo(store, jobId, 'RUNNING', opts);
+        if (running.status) {
+          const st = running.status();
+          const saved = currentAttempt(job).handle ?? {};
+          if (Object.entries(st).some(([k, v]) => saved[k] !== v)) {
+            job = await store.update(jobId, (r) => {
+              const a = currentAttempt(r);
+              a.handle = { ...a.handle, ...st };
+            });
+            opts.onUpdate?.(job);
+          }
+        }
         if (Date.now() - lastCheckpointLook >= CHECKPOINT_EVERY_MS) {
           lastCheckpointLook = Date.now();
           await collectCheckpoints(false);

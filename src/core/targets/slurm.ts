@@ -183,6 +183,17 @@ export class SlurmRunningJob implements RunningJob {
     }, signal);
   }
 
+  /** What the runner keeps in the attempt's handle: queue reason and position while pending. */
+  status(): Record<string, string | number | boolean | null> {
+    return {
+      slurmJobId: this.h.slurmJobId,
+      nodes: this.h.nodes,
+      queueReason: this.h.queueReason,
+      queuePosition: this.h.queuePosition,
+      slurmState: this.h.slurmState,
+    };
+  }
+
   /** The latest Slurm state seen, mapped (undefined before the first poll). */
   slurmState(): SlurmStateInfo | undefined {
     return this.lastInfo;

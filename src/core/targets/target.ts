@@ -44,6 +44,12 @@ export interface RunningJob {
   readonly handle: Record<string, string | number | boolean | null>;
   /** Current step as the supervisor reports it. */
   step(): Promise<'setup' | 'run' | 'done'>;
+  /**
+   * Facts about the job that change while it runs (a Slurm job's queue reason and position),
+   * from memory, no round trip. The runner merges them into the attempt's handle on each poll
+   * when they changed, so every reader of the store (CLI, Jobs view) sees them.
+   */
+  status?(): Record<string, string | number | boolean | null>;
   /** Reads the combined log from a byte offset; returns the bytes and the next offset. */
   readLog(offset: number, signal?: AbortSignal): Promise<{ data: Buffer; next: number }>;
   /** Resolves when the job has ended (polls the supervisor's exit file). */

@@ -22,6 +22,7 @@ import { runOnOffer } from './runOnOffer';
 import { showJobLogs } from './showJobLogs';
 import { showJobsView } from './showJobsView';
 import { showLog } from './showLog';
+import { showNodeLog } from './showNodeLog';
 import { showOffers } from './showOffers';
 import { stopJob } from './stopJob';
 import { syncData } from './syncData';
@@ -51,6 +52,7 @@ export const COMMAND_HANDLERS: Readonly<Record<CommandId, CommandHandler>> = {
   [Commands.groupOffersByProvider]: groupOffersByProvider,
   [Commands.showJobsView]: showJobsView,
   [Commands.showLog]: showLog,
+  [Commands.showNodeLog]: showNodeLog,
 };
 
 /**

@@ -64,3 +64,34 @@ export async function prepareResume(store: JobStore, id: string, from: Checkpoin
   if (!isTerminal(job.state)) throw new UserError(`${job.name} (${job.id}) is still ${job.state}`, { hint: 'stop it first' });
   return store.transition(job.id, 'PENDING', { resume: true, message: from ? `resume from ${from.name}` : 'resume from scratch' });
 }
+
+/** A running job whose target keeps each node's output apart (a Slurm job's `node-<rank>.log`). */
+interface NodeLogReader {
+  readNodeLog(rank: number, offset: number, signal?: AbortSignal): Promise<{ data: Buffer; next: number }>;
+}
+
+function readsNodeLogs(r: unknown): r is NodeLogReader {
+  return typeof (r as { readNodeLog?: unknown } | null)?.readNodeLog === 'function';
+}
+
+/**
+ * One node's whole log so far (the current attempt), read through the target the way the
+ * runner reads the combined log: by byte offset, a chunk at a time, up to `maxBytes`.
+ */
+export async function readNodeLogText(deps: Pick<JobActionDeps, 'store' | 'targetFor'>, id: string, rank: number, maxBytes = 16 * 1024 * 1024): Promise<string> {
+  const job = await deps.store.resolve(id);
+  const attempt = job.attempts[job.attempts.length - 1];
+  if (!attempt?.handle) throw new UserError(`${job.name} (${job.id}) has not started on ${job.target} yet`);
+  const target = await deps.targetFor(job.target);
+  const running = await target.attach(job, attempt);
+  if (!readsNodeLogs(running)) throw new UserError(`${job.target} keeps no per-node logs`, { hint: 'per-node logs are for Slurm jobs' });
+  const chunks: Buffer[] = [];
+  let offset = 0;
+  while (offset < maxBytes) {
+    const { data, next } = await running.readNodeLog(rank, offset);
+    if (data.length === 0) break;
+    chunks.push(data);
+    offset = next;
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -7,12 +7,13 @@ import { formatUsd, jobCost } from '../../core/cost/meter';
 import { isActive } from '../../core/jobs/stateMachine';
 import type { AttemptRecord, CheckpointRecord, JobRecord, JobState } from '../../core/jobs/types';
 
-export type TargetKind = 'local' | 'ssh' | 'cloud';
+export type TargetKind = 'local' | 'ssh' | 'slurm' | 'cloud';
 
-/** `local`, `ssh:<alias>`, or a provider (vast, runpod, lambda, cheapest). */
+/** `local`, `ssh:<alias>`, `slurm:<alias>`, or a provider (vast, runpod, lambda, cheapest). */
 export function targetKind(target: string): TargetKind {
   if (target === 'local') return 'local';
   if (target.startsWith('ssh:')) return 'ssh';
+  if (target.startsWith('slurm:')) return 'slurm';
   return 'cloud';
 }
 
@@ -63,9 +64,47 @@ export function displayCost(job: JobRecord, now: Date): number {
   return isActive(job.state) ? Math.max(job.cost, jobCost(job, now)) : job.cost;
 }
 
-/** `RUNNING · 12m · $0.41` */
+/** What the current attempt's handle says of a Slurm job (kept current by the runner). */
+export interface SlurmView {
+  slurmJobId?: string;
+  nodes: number;
+  slurmState?: string;
+  queueReason?: string;
+  queuePosition?: number;
+}
+
+/** The Slurm facts of a job on a `slurm:` target, undefined for other targets. */
+export function slurmView(job: JobRecord): SlurmView | undefined {
+  if (targetKind(job.target) !== 'slurm') return undefined;
+  const h = job.attempts[job.attempts.length - 1]?.handle ?? {};
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  return {
+    nodes: num(h.nodes) ?? job.spec?.resources?.nodes ?? 1,
+    ...(str(h.slurmJobId) ? { slurmJobId: str(h.slurmJobId) } : {}),
+    ...(str(h.slurmState) ? { slurmState: str(h.slurmState) } : {}),
+    ...(str(h.queueReason) ? { queueReason: str(h.queueReason) } : {}),
+    ...(num(h.queuePosition) !== undefined ? { queuePosition: num(h.queuePosition) } : {}),
+  };
+}
+
+/** Waiting in Slurm's queue: `PENDING · queue #3 · (Priority)`; undefined when not queued. */
+export function slurmQueueText(job: JobRecord): string | undefined {
+  const v = slurmView(job);
+  if (!v || !isActive(job.state) || job.state === 'PENDING' || job.state === 'RECOVERING') return undefined;
+  if (v.slurmState !== 'PENDING' && v.queueReason === undefined) return undefined;
+  return ['PENDING', v.queuePosition !== undefined ? `queue #${v.queuePosition}` : '', v.queueReason ? `(${v.queueReason})` : ''].filter(Boolean).join(' · ');
+}
+
+/**
+ * `RUNNING · 12m · $0.41`; a Slurm job adds its node count, and while Slurm still queues it:
+ * `PENDING · queue #3 · (Priority) · 2 nodes · 1m · $0.00`.
+ */
 export function jobDescription(job: JobRecord, now: Date): string {
-  return [job.state, formatElapsed(jobElapsedMs(job, now)), formatUsd(displayCost(job, now))].join(' · ');
+  const slurm = slurmView(job);
+  const state = slurmQueueText(job) ?? job.state;
+  const nodes = slurm ? [`${slurm.nodes} node${slurm.nodes === 1 ? '' : 's'}`] : [];
+  return [state, ...nodes, formatElapsed(jobElapsedMs(job, now)), formatUsd(displayCost(job, now))].join(' · ');
 }
 
 /**
@@ -100,6 +139,13 @@ export function jobTooltip(job: JobRecord, now: Date): string {
     `- attempts: ${job.attempts.length}`,
     `- checkpoints: ${job.checkpoints.length}`,
   ];
+  const slurm = slurmView(job);
+  if (slurm) {
+    lines.push(`- nodes: ${slurm.nodes}`);
+    if (slurm.slurmJobId) lines.push(`- Slurm job: ${slurm.slurmJobId}${slurm.slurmState ? ` (${slurm.slurmState})` : ''}`);
+    const queued = slurmQueueText(job);
+    if (queued) lines.push(`- queue: ${escapeMd(queued)}`);
+  }
   if (job.exitCode !== null) lines.push(`- exit code: ${job.exitCode}`);
   if (job.git) lines.push(`- git: ${job.git.commit ? job.git.commit.slice(0, 10) : 'no commit'}${job.git.dirty ? ' (dirty)' : ''}`);
   lines.push(`- workdir: \`${escapeMd(job.workdir)}\``);
@@ -114,7 +160,26 @@ function escapeMd(s: string): string {
 export type JobChildView =
   | { kind: 'attempt'; id: string; label: string; description: string; tooltip: string; icon: IconSpec; contextValue: string; attempt: AttemptRecord }
   | { kind: 'checkpoints'; id: string; label: string; description: string; icon: IconSpec; contextValue: string }
-  | { kind: 'checkpoint'; id: string; label: string; description: string; tooltip: string; icon: IconSpec; contextValue: string; checkpoint: CheckpointRecord };
+  | { kind: 'checkpoint'; id: string; label: string; description: string; tooltip: string; icon: IconSpec; contextValue: string; checkpoint: CheckpointRecord }
+  | { kind: 'nodeLog'; id: string; label: string; description: string; tooltip: string; icon: IconSpec; contextValue: string; rank: number; attempt: number };
+
+/** One row per node of the current attempt of a Slurm job: its own log, `node-<rank>.log`. */
+export function nodeLogViews(job: JobRecord): Extract<JobChildView, { kind: 'nodeLog' }>[] {
+  const slurm = slurmView(job);
+  const a = job.attempts[job.attempts.length - 1];
+  if (!slurm || !a || !slurm.slurmJobId) return [];
+  return Array.from({ length: slurm.nodes }, (_, rank) => ({
+    kind: 'nodeLog' as const,
+    id: `${job.id}/attempt/${a.n}/node/${rank}`,
+    label: `node-${rank}.log`,
+    description: `rank ${rank} · attempt ${a.n}`,
+    tooltip: `Output of node ${rank} (FERRY_NODE_RANK=${rank}) of Slurm job ${slurm.slurmJobId}`,
+    icon: { id: 'output' },
+    contextValue: 'ferry:nodeLog',
+    rank,
+    attempt: a.n,
+  }));
+}
 
 export function attemptView(job: JobRecord, a: AttemptRecord, now: Date): Extract<JobChildView, { kind: 'attempt' }> {
   const ended = a.endedAt !== undefined;
@@ -171,7 +236,7 @@ export function checkpointView(job: JobRecord, c: CheckpointRecord): Extract<Job
   };
 }
 
-/** Attempts first (oldest first), then one "Checkpoints" group when there are any. */
+/** Attempts first (oldest first), then one "Checkpoints" group when there are any, then a Slurm job's node logs. */
 export function jobChildren(job: JobRecord, now: Date): JobChildView[] {
   const out: JobChildView[] = job.attempts.map((a) => attemptView(job, a, now));
   if (job.checkpoints.length > 0) {
@@ -185,6 +250,7 @@ export function jobChildren(job: JobRecord, now: Date): JobChildView[] {
       contextValue: 'ferry:checkpoints',
     });
   }
+  out.push(...nodeLogViews(job));
   return out;
 }
 

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { isActive } from '../../core/jobs/stateMachine';
 import type { JobRecord } from '../../core/jobs/types';
+import { Commands } from '../ids';
 import type { JobsModel } from './jobsModel';
 import {
   checkpointChildren,
@@ -10,6 +11,7 @@ import {
   jobDescription,
   jobLabel,
   jobTooltip,
+  nodeLogViews,
   stateIcon,
   type IconSpec,
 } from './jobView';
@@ -20,11 +22,12 @@ export type JobTreeElement =
   | { kind: 'attempt'; jobId: string; n: number }
   | { kind: 'checkpoints'; jobId: string }
   | { kind: 'checkpoint'; jobId: string; name: string }
+  | { kind: 'nodeLog'; jobId: string; rank: number }
   | { kind: 'message'; id: string; label: string; description: string; icon: string };
 
 export function isJobTreeElement(v: unknown): v is JobTreeElement {
   const k = (v as { kind?: unknown } | null)?.kind;
-  return typeof v === 'object' && v !== null && (k === 'job' || k === 'attempt' || k === 'checkpoints' || k === 'checkpoint' || k === 'message');
+  return typeof v === 'object' && v !== null && (k === 'job' || k === 'attempt' || k === 'checkpoints' || k === 'checkpoint' || k === 'nodeLog' || k === 'message');
 }
 
 function icon(spec: IconSpec): vscode.ThemeIcon {
@@ -64,14 +67,18 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobTreeElement>
     const job = this.job('jobId' in el ? el.jobId : '');
     if (!job) return [];
     if (el.kind === 'job') {
-      return jobChildren(job, new Date()).map((c): JobTreeElement => (c.kind === 'attempt' ? { kind: 'attempt', jobId: job.id, n: c.attempt.n } : { kind: 'checkpoints', jobId: job.id }));
+      return jobChildren(job, new Date()).map((c): JobTreeElement => {
+        if (c.kind === 'attempt') return { kind: 'attempt', jobId: job.id, n: c.attempt.n };
+        if (c.kind === 'nodeLog') return { kind: 'nodeLog', jobId: job.id, rank: c.rank };
+        return { kind: 'checkpoints', jobId: job.id };
+      });
     }
     if (el.kind === 'checkpoints') return checkpointChildren(job).map((c): JobTreeElement => ({ kind: 'checkpoint', jobId: job.id, name: c.checkpoint.name }));
     return [];
   }
 
   getParent(el: JobTreeElement): JobTreeElement | undefined {
-    if (el.kind === 'attempt' || el.kind === 'checkpoints') return { kind: 'job', jobId: el.jobId };
+    if (el.kind === 'attempt' || el.kind === 'checkpoints' || el.kind === 'nodeLog') return { kind: 'job', jobId: el.jobId };
     if (el.kind === 'checkpoint') return { kind: 'checkpoints', jobId: el.jobId };
     return undefined;
   }
@@ -100,6 +107,18 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobTreeElement>
       item.iconPath = icon(stateIcon(job.state));
       item.contextValue = jobContextValue(job);
       item.accessibilityInformation = { label: jobAccessibilityLabel(job, now) };
+      return item;
+    }
+    if (el.kind === 'nodeLog') {
+      const view = nodeLogViews(job).find((c) => c.rank === el.rank);
+      if (!view) return new vscode.TreeItem('(gone)');
+      const item = new vscode.TreeItem(view.label, vscode.TreeItemCollapsibleState.None);
+      item.id = `job:${view.id}`;
+      item.description = view.description;
+      item.tooltip = view.tooltip;
+      item.iconPath = icon(view.icon);
+      item.contextValue = view.contextValue;
+      item.command = { command: Commands.showNodeLog, title: 'Show Node Log', arguments: [el] };
       return item;
     }
     if (el.kind === 'attempt' || el.kind === 'checkpoints') {

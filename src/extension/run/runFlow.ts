@@ -90,10 +90,12 @@ async function pickTarget(ctx: CommandContext, loaded: LoadedSpec, preset?: Offe
   const s = ctx.services.settings();
   if (preset) return choiceForOffer(loaded.spec, preset);
   const offers = await offersForPicker(ctx);
-  const choices = targetChoices(loaded.spec, offers, { localPricePerHour: s.localPricePerHour });
+  const config = await ctx.services.config().catch(() => undefined);
+  const choices = targetChoices(loaded.spec, offers, { localPricePerHour: s.localPricePerHour, slurmPrices: config?.slurmPrices ?? {} });
   type Item = vscode.QuickPickItem & { choice?: TargetChoice };
-  const own = choices.filter((c) => c.ref === 'local' || c.ref.startsWith('ssh:'));
-  const cloud = choices.filter((c) => !(c.ref === 'local' || c.ref.startsWith('ssh:')));
+  const isOwn = (c: TargetChoice) => c.ref === 'local' || c.ref.startsWith('ssh:') || c.ref.startsWith('slurm:');
+  const own = choices.filter(isOwn);
+  const cloud = choices.filter((c) => !isOwn(c));
   const item = (c: TargetChoice): Item => ({ label: c.label, description: `${c.description}${c.fromSpec ? (loaded.file ? ' · from ferry.yaml' : ' · default') : ''}`, detail: c.detail, choice: c });
   const items: Item[] = [
     { label: 'Your machines', kind: vscode.QuickPickItemKind.Separator },

@@ -4,6 +4,7 @@
  * may cost at most (price × budget.max_duration). No `vscode` here.
  */
 import { formatUsd } from '../../core/cost/meter';
+import { slurmPricePerHour } from '../../core/slurm/cost';
 import { selectOffers } from '../../core/offers/rank';
 import type { Offer, OfferQuery } from '../../core/offers/types';
 import { formatDuration } from '../../core/spec/duration';
@@ -37,7 +38,11 @@ export function specOfferQuery(spec: FerrySpec): OfferQuery {
  * Own machines first (this machine, then SSH hosts), then up to `maxCloud` cloud offers that
  * fit, cheapest first. The spec's own target, when it names one, comes first of all.
  */
-export function targetChoices(spec: FerrySpec, offers: readonly Offer[], opts: { localPricePerHour: number; maxCloud?: number }): TargetChoice[] {
+export function targetChoices(
+  spec: FerrySpec,
+  offers: readonly Offer[],
+  opts: { localPricePerHour: number; maxCloud?: number; /** $/GPU-hour by cluster alias (config.yaml `slurm_prices`). */ slurmPrices?: Readonly<Record<string, number>> },
+): TargetChoice[] {
   const own: TargetChoice[] = [];
   const local = offers.find((o) => o.provider === 'local');
   own.push({
@@ -62,9 +67,10 @@ export function targetChoices(spec: FerrySpec, offers: readonly Offer[], opts: {
       fromSpec: spec.target === ref,
     });
   }
+  own.push(...slurmChoices(spec, offers, opts.slurmPrices ?? {}));
   const query = specOfferQuery(spec);
   const cloud = selectOffers(
-    offers.filter((o) => o.provider !== 'local' && o.provider !== 'ssh' && o.available),
+    offers.filter((o) => o.provider !== 'local' && o.provider !== 'ssh' && o.provider !== 'slurm' && o.available),
     query,
   ).slice(0, opts.maxCloud ?? 10);
   const cloudChoices: TargetChoice[] = cloud.map((o) => {
@@ -86,6 +92,46 @@ export function targetChoices(spec: FerrySpec, offers: readonly Offer[], opts: {
     if (c) all.unshift(c);
   }
   return all;
+}
+
+/** The cluster alias of a Slurm offer (`slurm:<alias>:<partition>`, region `slurm:<alias>`). */
+export function slurmAliasOfOffer(o: Offer): string | undefined {
+  if (o.provider !== 'slurm') return undefined;
+  const m = /^slurm:([^:]+)/.exec(o.region) ?? /^slurm:([^:]+)/.exec(o.id);
+  return m?.[1];
+}
+
+/**
+ * One choice per Slurm cluster, `slurm:<alias>`: every configured cluster (`slurm_prices` keys)
+ * and every cluster the `slurm` offer source listed, with its partitions and idle nodes from
+ * sinfo. The price is the whole allocation's: nodes x GPUs per node x the cluster's $/GPU-hour.
+ */
+export function slurmChoices(spec: FerrySpec, offers: readonly Offer[], slurmPrices: Readonly<Record<string, number>>): TargetChoice[] {
+  const byAlias = new Map<string, Offer[]>();
+  for (const alias of Object.keys(slurmPrices)) byAlias.set(alias, []);
+  for (const o of offers) {
+    const alias = slurmAliasOfOffer(o);
+    if (!alias) continue;
+    const list = byAlias.get(alias) ?? [];
+    list.push(o);
+    byAlias.set(alias, list);
+  }
+  const nodes = spec.resources.nodes ?? 1;
+  return [...byAlias.entries()].map(([alias, list]) => {
+    const ref = `slurm:${alias}`;
+    const gpuPrice = slurmPrices[alias] ?? (list[0] && list[0].gpu.count > 0 ? list[0].pricePerHour / list[0].gpu.count : 0);
+    const price = slurmPricePerHour(spec, gpuPrice);
+    const parts = list.map((o) => o.instanceType);
+    const idle = list.some((o) => o.available);
+    return {
+      ref,
+      label: `$(server-environment) ${alias}`,
+      description: `${formatPrice(price)} · Slurm${nodes > 1 ? ` · ${nodes} nodes` : ''}${list.length ? (idle ? ' · idle nodes now' : ' · no idle node now') : ''}`,
+      detail: list.length ? `Slurm cluster · partitions: ${parts.join(', ')}` : 'Slurm cluster (partitions not listed: sinfo did not answer or offers not loaded)',
+      pricePerHour: price,
+      fromSpec: spec.target === ref,
+    };
+  });
 }
 
 export interface CostEstimate {
@@ -128,6 +174,12 @@ export function choiceForOffer(spec: FerrySpec, offer: Offer): TargetChoice {
   if (offer.provider === 'ssh') {
     const ref = offer.id.startsWith('ssh:') ? offer.id : `ssh:${offer.id}`;
     return { ref, label: `$(remote) ${ref.slice(4)}`, description: formatPrice(offer.pricePerHour), pricePerHour: offer.pricePerHour, offer, fromSpec: spec.target === ref };
+  }
+  const alias = slurmAliasOfOffer(offer);
+  if (alias) {
+    const ref = `slurm:${alias}`;
+    const price = slurmPricePerHour(spec, offer.gpu.count > 0 ? offer.pricePerHour / offer.gpu.count : 0);
+    return { ref, label: `$(server-environment) ${alias}`, description: formatPrice(price), detail: `Slurm partition ${offer.instanceType}`, pricePerHour: price, fromSpec: spec.target === ref };
   }
   const spot = specOfferQuery(spec).spot;
   const price = spot === true ? (offer.spotPricePerHour ?? offer.pricePerHour) : spot === 'auto' ? Math.min(offer.spotPricePerHour ?? Infinity, offer.pricePerHour) : offer.pricePerHour;

@@ -97,6 +97,8 @@ describe('slurm target on a real Slurm over SSH', { skip: missing }, () => {
   test('cancel while pending: the queue reason is shown, scancel ends it', async () => {
     const { store, home, job, target } = await setup('pending', 'name: held\nslurm: {options: [--hold]}\nrun: echo never\ntarget: slurm:testbox\n');
     const ac = new AbortController();
+    let armed = false;
+    let seen: Record<string, unknown> | undefined;
     const p = runJob(job.id, {
       store,
       home,
@@ -106,11 +108,24 @@ describe('slurm target on a real Slurm over SSH', { skip: missing }, () => {
       signal: ac.signal,
       onUpdate: (j) => {
         const h = j.attempts[0]?.handle;
-        if (h?.slurmJobId && !ac.signal.aborted) setTimeout(() => ac.abort(), 1500);
+        if (h?.slurmJobId && !armed) {
+          armed = true;
+          setTimeout(() => ac.abort(), 20_000); // a fallback: the queue state should show long before
+        }
+        if (h?.queueReason && !seen) {
+          seen = { ...h };
+          ac.abort();
+        }
       },
     });
     const final = await p;
     assert.equal(final.state, 'CANCELLED', final.error);
+    // The runner kept the queue state in the attempt's handle while the job was pending.
+    assert.ok(seen, 'the queue reason never reached the job record');
+    assert.match(String(seen.queueReason), /Held/i);
+    assert.equal(seen.slurmState, 'PENDING');
+    assert.ok(typeof seen.queuePosition === 'number' && seen.queuePosition >= 1, String(seen.queuePosition));
+    assert.equal(seen.nodes, 1);
     const id = String(final.attempts[0]?.instanceId);
     const state = slurm.cmd(['scontrol', 'show', 'job', '-o', id]);
     assert.match(state, /JobState=CANCELLED/);
