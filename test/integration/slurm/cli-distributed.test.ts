@@ -92,4 +92,16 @@ describe('ferry run examples/distributed --target slurm:<alias> on a real Slurm'
       [['slurm', `slurm:${sshd.alias}:gpu`, 'gpu* (2/2 nodes idle)', 2, true]],
     );
   });
+
+  it('a job over its Slurm time limit ends as a timeout with the reason kept (about 1-2 minutes: Slurm limits are whole minutes)', { timeout: 240_000 }, async () => {
+    assert.ok(slurm && sshd);
+    const dir = path.join(t.home, 'overtime');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'ferry.yaml'), `name: overtime\nrun: echo started; sleep 600\nslurm: {partition: gpu, time: 1m}\ntarget: slurm:${sshd.alias}\n`);
+    const r = await run(['run', dir, '--json'], env);
+    const job = JSON.parse(r.stdout) as JobRecord;
+    assert.equal(job.state, 'FAILED', r.stderr);
+    assert.match(job.error ?? '', /time limit/i);
+    assert.equal(slurm.cmd(['squeue', '-h', '-o', '%i']).trim(), '');
+  });
 });
