@@ -124,6 +124,26 @@ export class ProviderHttp {
   private readonly limiter?: MinIntervalLimiter;
   private readonly random: () => number;
 
+  /** The client of one adapter: the common AdapterOptions plus what the provider fixes. */
+  static forAdapter(
+    opts: AdapterOptions,
+    p: Pick<ProviderHttpOptions, 'provider' | 'envPrefix' | 'authHeaders' | 'describeError' | 'minIntervalMs'> & { defaultUrl: string; retry?: Partial<RetryPolicy> },
+  ): ProviderHttp {
+    return new ProviderHttp({
+      provider: p.provider,
+      envPrefix: p.envPrefix,
+      baseUrl: opts.baseUrl ?? p.defaultUrl,
+      apiKey: opts.apiKey,
+      fetch: opts.fetch,
+      logger: opts.logger,
+      retry: { ...p.retry, ...opts.retry },
+      timeoutMs: opts.timeoutMs,
+      minIntervalMs: p.minIntervalMs,
+      authHeaders: p.authHeaders,
+      describeError: p.describeError,
+    });
+  }
+
   constructor(opts: ProviderHttpOptions) {
     this.opts = opts;
     this.provider = opts.provider;

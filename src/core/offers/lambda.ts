@@ -165,16 +165,12 @@ export class LambdaProvider implements Provider {
     this.opts = opts;
     this.now = opts.now ?? (() => new Date());
     this.launchLimiter = new MinIntervalLimiter(opts.launchIntervalMs ?? 12_000);
-    this.http = new ProviderHttp({
+    this.http = ProviderHttp.forAdapter(opts, {
       provider: 'lambda',
       envPrefix: 'LAMBDA',
-      baseUrl: opts.baseUrl ?? LAMBDA_DEFAULT_URL,
-      apiKey: opts.apiKey,
-      fetch: opts.fetch,
-      logger: opts.logger,
+      defaultUrl: LAMBDA_DEFAULT_URL,
       // SkyPilot backs off from 10 s on Lambda's 429s; start at 2 s, since requests are spaced already.
-      retry: { attempts: 5, baseDelayMs: 2_000, maxDelayMs: 15_000, ...opts.retry },
-      timeoutMs: opts.timeoutMs,
+      retry: { attempts: 5, baseDelayMs: 2_000, maxDelayMs: 15_000 },
       minIntervalMs: opts.minIntervalMs ?? 1_000,
       authHeaders: (key) => ({ Authorization: `Bearer ${key}` }),
       describeError: describeLambdaError,

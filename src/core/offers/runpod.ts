@@ -213,15 +213,10 @@ export class RunpodProvider implements Provider {
   constructor(opts: RunpodOptions = {}) {
     this.opts = opts;
     this.now = opts.now ?? (() => new Date());
-    this.http = new ProviderHttp({
+    this.http = ProviderHttp.forAdapter(opts, {
       provider: 'runpod',
       envPrefix: 'RUNPOD',
-      baseUrl: opts.baseUrl ?? RUNPOD_DEFAULT_URL,
-      apiKey: opts.apiKey,
-      fetch: opts.fetch,
-      logger: opts.logger,
-      retry: opts.retry,
-      timeoutMs: opts.timeoutMs,
+      defaultUrl: RUNPOD_DEFAULT_URL,
       authHeaders: (key) => ({ Authorization: `Bearer ${key}` }),
       describeError: describeRunpodError,
     });

@@ -271,15 +271,10 @@ export class VastProvider implements Provider {
   constructor(opts: VastOptions = {}) {
     this.opts = opts;
     this.now = opts.now ?? (() => new Date());
-    this.http = new ProviderHttp({
+    this.http = ProviderHttp.forAdapter(opts, {
       provider: 'vast',
       envPrefix: 'VAST',
-      baseUrl: opts.baseUrl ?? VAST_DEFAULT_URL,
-      apiKey: opts.apiKey,
-      fetch: opts.fetch,
-      logger: opts.logger,
-      retry: opts.retry,
-      timeoutMs: opts.timeoutMs,
+      defaultUrl: VAST_DEFAULT_URL,
       authHeaders: (key) => ({ Authorization: `Bearer ${key}` }),
       describeError: describeVastError,
     });

@@ -38,10 +38,15 @@ function nameOf(err: unknown): string {
   return err instanceof Error ? err.name : '';
 }
 
-/** s3rver and some S3-compatible stores answer 405/501 to calls they do not implement. */
+/**
+ * s3rver and some S3-compatible stores answer 405/501 to calls they lack, with S3's error codes
+ * for that (Not-Implemented, Method-Not-Allowed; written unhyphenated on the wire).
+ */
+const UNSUPPORTED_CODES = /^(Not\s?Implemented|Method\s?Not\s?Allowed)$/;
+
 function isUnsupported(err: unknown): boolean {
   const s = statusOf(err);
-  return s === 405 || s === 501 || nameOf(err) === 'NotImplemented' || nameOf(err) === 'MethodNotAllowed';
+  return s === 405 || s === 501 || UNSUPPORTED_CODES.test(nameOf(err));
 }
 
 export function createS3Ops(config: ResolvedS3Config): S3Ops {

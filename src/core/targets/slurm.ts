@@ -11,8 +11,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { checkpointsDir } from '../jobs/paths';
 import type { AttemptRecord, CheckpointRecord, JobRecord } from '../jobs/types';
-import type { ConnectOptions, SshConnection } from '../remote/connection';
-import { type SshPool } from '../remote/pool';
+import type { SshConnection } from '../remote/connection';
 import { RemoteFs, isNoSuchFile } from '../remote/sftp';
 import { parseExitFile, parseStepFile } from '../remote/supervisor';
 import { batchJob, submitCommand } from '../slurm/script';
@@ -24,28 +23,18 @@ import { InfraError, InstanceLostError, UserError } from '../util/errors';
 import { nullLogger, type Logger } from '../util/logger';
 import { shJoin, shQuote } from '../util/quote';
 import { ferryEnv } from './local';
-import { SshRunningJob, SshTarget, envFile } from './ssh';
+import { SshRunningJob, SshTarget, envFile, type SshReachOptions } from './ssh';
 import type { ExitStatus, RunningJob, Target, TargetContext } from './target';
 import { sleep } from '../util/sleep';
 
-export interface SlurmTargetOptions {
-  /** ssh config alias of the login node. */
-  alias: string;
-  configPath?: string;
-  knownHostsPath?: string;
+/** `alias` is the login node's ssh config alias. */
+export interface SlurmTargetOptions extends SshReachOptions {
   /** USD per GPU-hour (default 0); a job costs nodes x GPUs x hours x this. */
   pricePerGpuHour?: number;
-  confirmHostKey?: ConnectOptions['confirmHostKey'];
-  passphrase?: ConnectOptions['passphrase'];
   /** Folder on the shared filesystem for run dirs (default FERRY_SLURM_REMOTE_BASE, then `~/.ferry`). */
   remoteBase?: string;
   /** Shell lines run before every Slurm command (e.g. `module load slurm`). */
   profile?: string;
-  pool?: SshPool;
-  logger?: Logger;
-  env?: NodeJS.ProcessEnv;
-  /** Poll interval for wait() (ms). */
-  pollMs?: number;
 }
 
 /** The reattach handle stored in the attempt. */

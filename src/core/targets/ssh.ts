@@ -29,25 +29,29 @@ import { isTempName, stepFromName } from './localFs';
 import type { ExitStatus, RunningJob, Target, TargetContext } from './target';
 import { sleep } from '../util/sleep';
 
-export interface SshTargetOptions {
+/** What every target reached over SSH (a host, a Slurm login node) is built from. */
+export interface SshReachOptions {
   /** ssh config alias (or `[user@]host[:port]`). */
   alias: string;
   /** ssh config file (default FERRY_SSH_CONFIG, then ~/.ssh/config). */
   configPath?: string;
   /** known_hosts (default FERRY_KNOWN_HOSTS, then ~/.ssh/known_hosts). */
   knownHostsPath?: string;
-  /** USD per hour, for cost tracking (an own box usually costs 0). */
-  pricePerHour?: number;
   confirmHostKey?: ConnectOptions['confirmHostKey'];
   passphrase?: ConnectOptions['passphrase'];
-  /** Remote folder for run dirs (default FERRY_SSH_REMOTE_BASE, then `~/.ferry`). */
-  remoteBase?: string;
   /** Connections are shared through a pool (default: the process-wide one). */
   pool?: SshPool;
   logger?: Logger;
   env?: NodeJS.ProcessEnv;
   /** Poll interval for wait() (ms). */
   pollMs?: number;
+}
+
+export interface SshTargetOptions extends SshReachOptions {
+  /** USD per hour, for cost tracking (an own box usually costs 0). */
+  pricePerHour?: number;
+  /** Remote folder for run dirs (default FERRY_SSH_REMOTE_BASE, then `~/.ferry`). */
+  remoteBase?: string;
 }
 
 /** The reattach handle stored in the attempt. No secrets. */
